@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Raised when the environment cannot produce a valid configuration; the message names each variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const url = (label: string) =>
+  optionalString.refine((v) => v === undefined || URL.canParse(v), `${label} must be a URL`);
+
+/** ENCRYPTION_KEY is 32 bytes, given as 64 hex characters or base64. */
+const encryptionKey = optionalString.refine(
+  (v) => v === undefined || decodeKey(v) !== null,
+  'must be 32 bytes encoded as 64 hex characters or base64',
+);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  APP_URL: url('APP_URL'),
+  DATABASE_URL: url('DATABASE_URL'),
+  DATA_DIR: z.string().default('.pulsescore'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ENCRYPTION_KEY: encryptionKey,
+  SESSION_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
+  STRIPE_CLIENT_ID: optionalString,
+  STRIPE_SECRET_KEY: optionalString,
+  STRIPE_WEBHOOK_SECRET: optionalString,
+  STRIPE_API_BASE: url('STRIPE_API_BASE'),
+  SMTP_URL: url('SMTP_URL'),
+  MAIL_FROM: z.string().default('PulseScore <no-reply@pulsescore.local>'),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  host: string;
+  port: number;
+  appUrl: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  logLevel: Env['LOG_LEVEL'];
+  encryptionKey: Buffer;
+  sessionSecret: string;
+  stripe: {
+    clientId: string | undefined;
+    secretKey: string | undefined;
+    webhookSecret: string | undefined;
+    apiBase: string | undefined;
+    /** No platform credentials: run against the bundled emulator. */
+    demoMode: boolean;
+  };
+  mail: { smtpUrl: string | undefined; from: string };
+  bodyLimitBytes: number;
+  /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
+  trustProxy: boolean;
+}
+
+export function decodeKey(value: string): Buffer | null {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  const buf = Buffer.from(value, 'base64');
+  return buf.length === 32 ? buf : null;
+}
+
+export function parseEnv(source: NodeJS.ProcessEnv): Env {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const env = result.data;
+  if (env.NODE_ENV === 'production') {
+    const missing = (['ENCRYPTION_KEY', 'SESSION_SECRET'] as const).filter((k) => !env[k]);
+    if (missing.length > 0) {
+      throw new ConfigError(
+        `Invalid configuration:\n${missing.map((k) => `  ${k}: required when NODE_ENV=production`).join('\n')}`,
+      );
+    }
+  }
+  return env;
+}
+
+interface DevSecrets {
+  encryptionKey: string;
+  sessionSecret: string;
+}
+
+/** Development secrets are generated once and kept in the data folder so sessions and ciphertexts survive restarts. */
+async function loadDevSecrets(dataDir: string): Promise<DevSecrets> {
+  const file = path.join(dataDir, 'secrets.json');
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as DevSecrets;
+  } catch {
+    const secrets: DevSecrets = {
+      encryptionKey: randomBytes(32).toString('hex'),
+      sessionSecret: randomBytes(32).toString('hex'),
+    };
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+    return secrets;
+  }
+}
+
+export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  const env = parseEnv(source);
+  const dataDir = path.resolve(env.DATA_DIR);
+  const needsDevSecrets = !env.ENCRYPTION_KEY || !env.SESSION_SECRET;
+  const dev = needsDevSecrets ? await loadDevSecrets(dataDir) : undefined;
+  const encryptionKey = decodeKey(env.ENCRYPTION_KEY ?? dev!.encryptionKey)!;
+  const demoMode = !env.STRIPE_CLIENT_ID && !env.STRIPE_SECRET_KEY;
+  return {
+    env: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    appUrl: (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
+    databaseUrl: env.DATABASE_URL,
+    dataDir,
+    logLevel: env.LOG_LEVEL,
+    encryptionKey,
+    sessionSecret: env.SESSION_SECRET ?? dev!.sessionSecret,
+    stripe: {
+      clientId: env.STRIPE_CLIENT_ID,
+      secretKey: env.STRIPE_SECRET_KEY,
+      webhookSecret: env.STRIPE_WEBHOOK_SECRET,
+      apiBase: env.STRIPE_API_BASE,
+      demoMode,
+    },
+    mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
+    bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    trustProxy: env.TRUST_PROXY === 'true',
+  };
+}

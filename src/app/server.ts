@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ApiKeysService } from '../api-keys/api-keys.service.js';
+import { registerApiKeyRoutes } from '../api-keys/api-keys.routes.js';
+import { registerAuthRoutes } from '../auth/auth.routes.js';
+import type { AuthService } from '../auth/auth.service.js';
+import type { Authenticate } from '../auth/authenticate.js';
+import { type ReadinessCheck, registerHealthRoutes } from '../health/health.routes.js';
+import type { InvitationsService } from '../invitations/invitations.service.js';
+import { registerInvitationRoutes } from '../invitations/invitations.routes.js';
+import type { MembersService } from '../members/members.service.js';
+import { registerMemberRoutes } from '../members/members.routes.js';
+import { registerOrganizationRoutes } from '../organizations/organizations.routes.js';
+import type { OrganizationsService } from '../organizations/organizations.service.js';
+import { errorHandler } from './error-handler.js';
+import type { App } from './http.js';
+import type { AppLogger } from './logger.js';
+import type { Metrics } from './metrics.js';
+
+export interface ServerDeps {
+  logger: AppLogger;
+  metrics: Metrics;
+  appUrl: string;
+  bodyLimitBytes: number;
+  trustProxy: boolean;
+  authenticate: Authenticate;
+  services: {
+    auth: AuthService;
+    organizations: OrganizationsService;
+    members: MembersService;
+    invitations: InvitationsService;
+    apiKeys: ApiKeysService;
+  };
+  readiness: Record<string, ReadinessCheck>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
+
+export async function buildServer(deps: ServerDeps): Promise<App> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: deps.bodyLimitBytes,
+    trustProxy: deps.trustProxy,
+    requestIdHeader: 'x-request-id',
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    disableRequestLogging: false,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}.` } }),
+  );
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    deps.metrics.httpRequestDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  const https = deps.appUrl.startsWith('https://');
+  await app.register(helmet, {
+    // Over plain http (local and demo use) HSTS and request upgrades would break the app.
+    hsts: https,
+    contentSecurityPolicy: {
+      directives: {
+        upgradeInsecureRequests: https ? [] : null,
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'PulseScore API', version: '1.0.0', description: 'Customer health scores from Stripe billing data.' },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'pulsescore.session_token' },
+          apiKey: { type: 'http', scheme: 'bearer', description: 'An organization API key (psk_…)' },
+        },
+      },
+      security: [{ session: [] }, { apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  app.get('/api/docs/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  registerHealthRoutes(app, { checks: deps.readiness, metrics: deps.metrics });
+
+  await app.register(
+    async (v1) => {
+      const api = v1.withTypeProvider<ZodTypeProvider>();
+      const { services, authenticate } = deps;
+      registerAuthRoutes(api, { auth: services.auth, authenticate, appUrl: deps.appUrl });
+      registerOrganizationRoutes(api, { organizations: services.organizations, authenticate });
+      registerMemberRoutes(api, { members: services.members, authenticate });
+      registerInvitationRoutes(api, { invitations: services.invitations, authenticate });
+      registerApiKeyRoutes(api, { apiKeys: services.apiKeys, authenticate });
+    },
+    { prefix: '/api/v1' },
+  );
+
+  return app;
+}

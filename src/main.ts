@@ -1,0 +1,71 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './app/config.js';
+import { createLogger } from './app/logger.js';
+import { type Role, migrate, startRuntime } from './app/runtime.js';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from './db/embedded.js';
+
+function parseRoles(role: string | undefined): Role[] {
+  if (role === undefined || role === 'all') return ['api', 'worker'];
+  if (role === 'api' || role === 'worker') return [role];
+  throw new ConfigError(`--role must be one of api, worker, all (got "${role}")`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { role: { type: 'string' }, 'migrate-only': { type: 'boolean' } } });
+  const roles = parseRoles(values.role);
+  const config = await loadConfig();
+  const logger = createLogger(config.logLevel);
+
+  if (!config.databaseUrl && roles.length === 1) {
+    throw new ConfigError('DATABASE_URL: required with --role api|worker (separate processes must share one PostgreSQL)');
+  }
+  let embedded: EmbeddedDatabase | null = null;
+  const databaseUrl = config.databaseUrl ?? (embedded = await startEmbeddedPostgres(path.join(config.dataDir), logger)).url;
+
+  await migrate(databaseUrl, logger);
+  if (values['migrate-only']) {
+    await embedded?.stop();
+    return;
+  }
+
+  const runtime = await startRuntime({ config, logger, databaseUrl, roles });
+  if (runtime.app) {
+    await runtime.app.listen({ host: config.host, port: config.port });
+    logger.info({ url: config.appUrl, roles, demo: config.stripe.demoMode }, 'PulseScore is ready');
+  } else {
+    logger.info({ roles }, 'PulseScore worker is running');
+  }
+
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, 'shutting down: finishing requests and running jobs');
+    const force = setTimeout(() => {
+      logger.error('shutdown took longer than 30 s; exiting');
+      process.exit(1);
+    }, 30_000);
+    force.unref();
+    try {
+      await runtime.close();
+      await embedded?.stop();
+      logger.info('stopped cleanly');
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err }, 'error during shutdown');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`PulseScore cannot start.\n${err.message}\n`);
+  } else {
+    process.stderr.write(`PulseScore failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,51 @@
+import path from 'node:path';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { createLogger } from '../src/app/logger.js';
+import { migrate } from '../src/app/runtime.js';
+import { startEmbeddedPostgres } from '../src/db/embedded.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A server URL with rights to create databases. */
+    adminDatabaseUrl: string;
+    /** A migrated database that each test file copies. */
+    templateDatabase: string;
+  }
+}
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/**
+ * Tests use the PostgreSQL in DATABASE_URL when set, otherwise the embedded one (the zero-configuration default).
+ * A template database is migrated once; each test file gets its own copy.
+ */
+export default async function setup(project: TestProject) {
+  const logger = createLogger('warn');
+  const embedded = process.env.DATABASE_URL
+    ? null
+    : await startEmbeddedPostgres(path.resolve('.pulsescore-test'), logger);
+  const adminUrl = process.env.DATABASE_URL ?? embedded!.url;
+  const template = `ps_template_${process.pid}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists ${template}`);
+  await admin.query(`create database ${template}`);
+  await migrate(withDatabase(adminUrl, template), logger);
+  project.provide('adminDatabaseUrl', adminUrl);
+  project.provide('templateDatabase', template);
+
+  return async () => {
+    const { rows } = await admin.query<{ datname: string }>(
+      `select datname from pg_database where datname like 'ps_test_%' or datname = $1`,
+      [template],
+    );
+    for (const { datname } of rows) await admin.query(`drop database if exists ${datname} with (force)`);
+    await admin.end();
+    await embedded?.stop();
+  };
+}
