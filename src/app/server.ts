@@ -44,6 +44,8 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.bodyLimitBytes,
+    // Long ids reach validation and get a clear 400 instead of the router's bare 414.
+    maxParamLength: 1000,
     trustProxy: deps.trustProxy,
     requestIdHeader: 'x-request-id',
     genReqId: (req) => {
