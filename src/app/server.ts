@@ -47,7 +47,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
     // Long ids reach validation and get a clear 400 instead of the router's bare 414.
     maxParamLength: 1000,
     trustProxy: deps.trustProxy,
-    requestIdHeader: 'x-request-id',
+    requestIdHeader: false,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();

@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SMTPServer } from 'smtp-server';
+import { createTestDatabase, type TestDatabase } from '../../test/helpers/database.js';
+import { startTestApp, type TestApp, waitFor } from '../../test/helpers/app.js';
+import { createMailer } from './mail.service.js';
+import { passwordResetMail } from './mail.templates.js';
+
+interface Received {
+  from: string;
+  to: string[];
+  data: string;
+}
+
+/** A real SMTP server on a free port that records what it receives, and can be told to refuse mail. */
+async function startSmtp() {
+  const received: Received[] = [];
+  let failuresLeft = 0;
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    onData(stream, session, callback) {
+      let data = '';
+      stream.on('data', (c: Buffer) => (data += c.toString()));
+      stream.on('end', () => {
+        if (failuresLeft > 0) {
+          failuresLeft--;
+          const err = Object.assign(new Error('Mailbox temporarily unavailable'), { responseCode: 451 });
+          return callback(err);
+        }
+        received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), data });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as { port: number }).port;
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    received,
+    failNext: (n: number) => (failuresLeft = n),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('mail over SMTP', () => {
+  let database: TestDatabase;
+  let t: TestApp;
+  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    database = await createTestDatabase();
+    t = await startTestApp({ databaseUrl: database.url, env: { SMTP_URL: smtp.url, MAIL_FROM: 'PulseScore <alerts@pulsescore.test>' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await database?.drop();
+    await smtp?.close();
+  });
+
+  it('delivers a password reset email through a real SMTP conversation', async () => {
+    const email = `smtp-${Date.now()}@example.com`;
+    await t.client().post('/api/v1/auth/signup', { name: 'Mail', email, password: 'a long enough password' });
+    await t.client().post('/api/v1/auth/password/forgot', { email });
+    const message = await waitFor(async () => smtp.received.find((m) => m.to.includes(email) && m.data.includes('Reset your PulseScore password')));
+    expect(message.from).toBe('alerts@pulsescore.test');
+    expect(message.data).toContain('text/html');
+    expect(message.data).toContain('text/plain');
+    const row = await waitFor(async () =>
+      t.runtime.database.db.selectFrom('mail_outbox').selectAll().where('to_address', '=', email).where('status', '=', 'sent').where('subject', 'like', 'Reset%').executeTakeFirst(),
+    );
+    expect(row.sent_at).toBeInstanceOf(Date);
+  });
+
+  it('retries a delivery the server refuses and records the failure', async () => {
+    smtp.failNext(1);
+    const id = await createMailer(t.runtime.database.db).send({ to: 'retry@example.com', ...passwordResetMail({ name: 'R', url: 'http://x/y' }) });
+    const failed = await waitFor(async () => {
+      const row = await t.runtime.database.db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && row.attempts >= 1 ? row : null;
+    });
+    expect(failed.last_error ?? '').toMatch(/451|temporarily/i);
+    // The job backs off (graphile-worker: about e^1 s) and then succeeds.
+    const sent = await waitFor(async () => {
+      const row = await t.runtime.database.db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirst();
+      return row?.status === 'sent' ? row : null;
+    }, 20_000);
+    expect(sent.attempts).toBe(2);
+    expect(smtp.received.filter((m) => m.to.includes('retry@example.com'))).toHaveLength(1);
+  });
+});
+
+describe('mail without SMTP', () => {
+  it('keeps the message in the outbox and logs that it did, without the body', async () => {
+    const database = await createTestDatabase();
+    const t = await startTestApp({ databaseUrl: database.url });
+    try {
+      const id = await createMailer(t.runtime.database.db).send({ to: 'dev@example.com', ...passwordResetMail({ name: 'D', url: 'http://x/reset?token=SECRET123' }) });
+      const row = await waitFor(async () => {
+        const r = await t.runtime.database.db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirst();
+        return r?.status === 'logged' ? r : null;
+      });
+      expect(row.text_body).toContain('SECRET123');
+      expect(t.logs.text()).toContain('mail kept in outbox');
+      expect(t.logs.text()).not.toContain('SECRET123');
+    } finally {
+      await t.close();
+      await database.drop();
+    }
+  });
+});
