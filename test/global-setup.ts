@@ -26,9 +26,7 @@ export function withDatabase(url: string, database: string): string {
  */
 export default async function setup(project: TestProject) {
   const logger = createLogger('warn');
-  const embedded = process.env.DATABASE_URL
-    ? null
-    : await startEmbeddedPostgres(path.resolve('.pulsescore-test'), logger);
+  const embedded = process.env.DATABASE_URL ? null : await startEmbeddedPostgres(path.resolve('.pulsescore-test'), logger);
   const adminUrl = process.env.DATABASE_URL ?? embedded!.url;
   const template = `ps_template_${process.pid}`;
   const admin = new pg.Client({ connectionString: adminUrl });

@@ -33,14 +33,18 @@ function start(env: Record<string, string>, args: string[] = []): Proc {
 }
 
 async function healthy(port: number, timeoutMs: number) {
-  return waitFor(async () => {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-      return res.ok;
-    } catch {
-      return false;
-    }
-  }, timeoutMs, 200);
+  return waitFor(
+    async () => {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+        return res.ok;
+      } catch {
+        return false;
+      }
+    },
+    timeoutMs,
+    200,
+  );
 }
 
 async function stop(proc: Proc): Promise<number | null> {
@@ -71,7 +75,10 @@ describe('npm start', () => {
       body: JSON.stringify({ name: 'Persist', email: 'persist@example.com', password: 'a long enough password', organizationName: 'Kept' }),
     });
     expect(signup.status).toBe(201);
-    const cookie = signup.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = signup.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
 
     expect(await stop(first)).toBe(0);
     expect(first.output()).toContain('stopped cleanly');
@@ -115,7 +122,8 @@ describe('separate roles', () => {
     // The API process has no worker: the verification mail waits in the queue until a worker starts.
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
-    const status = async () => (await client.query<{ status: string }>('select status from mail_outbox where to_address = $1', [email])).rows[0]?.status;
+    const status = async () =>
+      (await client.query<{ status: string }>('select status from mail_outbox where to_address = $1', [email])).rows[0]?.status;
     await new Promise((r) => setTimeout(r, 1000));
     expect(await status()).toBe('queued');
 

@@ -78,7 +78,15 @@ async function organization(name: string): Promise<Org> {
   const pending = await owner.client.post('/api/v1/invitations', { email: `pending-${name}@example.com`, role: 'member' });
   const adminKey = await owner.client.post('/api/v1/api-keys', { name: 'admin', role: 'admin' });
   const memberKey = await owner.client.post('/api/v1/api-keys', { name: 'member', role: 'member' });
-  return { owner, member, memberMemberId, invitationId: pending.body.id, apiKeyId: memberKey.body.id, adminKey: adminKey.body.key, memberKey: memberKey.body.key };
+  return {
+    owner,
+    member,
+    memberMemberId,
+    invitationId: pending.body.id,
+    apiKeyId: memberKey.body.id,
+    adminKey: adminKey.body.key,
+    memberKey: memberKey.body.key,
+  };
 }
 
 const idFor = (org: Org, path: string) =>
@@ -102,7 +110,10 @@ describe('tenant isolation', () => {
     keyClient.bearer = a.adminKey;
     for (const route of ROUTES.filter((r) => r.path.includes(':id') && !r.path.endsWith('/preview'))) {
       const path = route.path.replace(':id', idFor(b, route.path));
-      for (const [who, client] of [['owner of A', a.owner.client], ['admin key of A', keyClient]] as const) {
+      for (const [who, client] of [
+        ['owner of A', a.owner.client],
+        ['admin key of A', keyClient],
+      ] as const) {
         const res = await send(client, route.method, path, route.body);
         expect(res.status, `${who} ${route.method} ${route.path}: ${res.text}`).toBe(404);
       }
@@ -120,7 +131,11 @@ describe('tenant isolation', () => {
 });
 
 describe('roles', () => {
-  const WRITES = ROUTES.filter((r) => ['/organization', '/members/:id', '/invitations', '/invitations/:id', '/api-keys', '/api-keys/:id'].includes(r.path) && r.method !== 'GET');
+  const WRITES = ROUTES.filter(
+    (r) =>
+      ['/organization', '/members/:id', '/invitations', '/invitations/:id', '/api-keys', '/api-keys/:id'].includes(r.path) &&
+      r.method !== 'GET',
+  );
 
   it('refuses every administrative write to a member, by session or by member API key', async () => {
     const org = await organization('Gamma');
@@ -129,10 +144,15 @@ describe('roles', () => {
     const victim = await signUp(t);
     const inv = await org.owner.client.post('/api/v1/invitations', { email: victim.email, role: 'member' });
     await victim.client.post('/api/v1/invitations/accept', { invitationId: inv.body.id });
-    const victimId = (await org.owner.client.get('/api/v1/members')).body.members.find((m: { userId: string }) => m.userId === victim.userId).id;
+    const victimId = (await org.owner.client.get('/api/v1/members')).body.members.find(
+      (m: { userId: string }) => m.userId === victim.userId,
+    ).id;
     for (const route of WRITES) {
       const id = route.path.startsWith('/members') ? victimId : idFor(org, route.path);
-      for (const [who, client] of [['member', org.member.client], ['member key', keyClient]] as const) {
+      for (const [who, client] of [
+        ['member', org.member.client],
+        ['member key', keyClient],
+      ] as const) {
         const res = await send(client, route.method, route.path.replace(':id', id), route.body);
         expect(res.status, `${who} ${route.method} ${route.path}: ${res.text}`).toBe(403);
       }
@@ -162,7 +182,10 @@ describe('bad input', () => {
       }
     }
     expectErrorShape(await c.request('GET', '/api/v1/auth/verify-email?token=', undefined), 'empty token');
-    expectErrorShape(await c.request('POST', '/api/v1/organizations', 'name=x', { 'content-type': 'application/x-www-form-urlencoded' }), 'form body');
+    expectErrorShape(
+      await c.request('POST', '/api/v1/organizations', 'name=x', { 'content-type': 'application/x-www-form-urlencoded' }),
+      'form body',
+    );
     // Nothing was changed by any of it.
     expect((await c.get('/api/v1/organization')).body.name).toBe('Delta');
     expect((await c.get('/api/v1/members')).body.members).toHaveLength(2);

@@ -40,7 +40,9 @@ describe('configuration', () => {
   it('refuses to run in production without ENCRYPTION_KEY and SESSION_SECRET', () => {
     expect(() => parseEnv({ NODE_ENV: 'production' })).toThrow(/ENCRYPTION_KEY: required[\s\S]*SESSION_SECRET: required/);
     expect(() => parseEnv({ NODE_ENV: 'production', ENCRYPTION_KEY: 'ab'.repeat(32) })).toThrow(/SESSION_SECRET/);
-    expect(parseEnv({ NODE_ENV: 'production', ENCRYPTION_KEY: 'ab'.repeat(32), SESSION_SECRET: 's'.repeat(32) }).NODE_ENV).toBe('production');
+    expect(parseEnv({ NODE_ENV: 'production', ENCRYPTION_KEY: 'ab'.repeat(32), SESSION_SECRET: 's'.repeat(32) }).NODE_ENV).toBe(
+      'production',
+    );
   });
 
   it('accepts the encryption key as hex or base64', () => {

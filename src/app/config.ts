@@ -14,8 +14,7 @@ const optionalString = z
   .transform((v) => (v === '' ? undefined : v))
   .optional();
 
-const url = (label: string) =>
-  optionalString.refine((v) => v === undefined || URL.canParse(v), `${label} must be a URL`);
+const url = (label: string) => optionalString.refine((v) => v === undefined || URL.canParse(v), `${label} must be a URL`);
 
 /** ENCRYPTION_KEY is 32 bytes, given as 64 hex characters or base64. */
 const encryptionKey = optionalString.refine(
@@ -39,7 +38,11 @@ const envSchema = z.object({
   STRIPE_API_BASE: url('STRIPE_API_BASE'),
   SMTP_URL: url('SMTP_URL'),
   MAIL_FROM: z.string().default('PulseScore <no-reply@pulsescore.local>'),
-  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
 });
 
@@ -85,9 +88,7 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
   if (env.NODE_ENV === 'production') {
     const missing = (['ENCRYPTION_KEY', 'SESSION_SECRET'] as const).filter((k) => !env[k]);
     if (missing.length > 0) {
-      throw new ConfigError(
-        `Invalid configuration:\n${missing.map((k) => `  ${k}: required when NODE_ENV=production`).join('\n')}`,
-      );
+      throw new ConfigError(`Invalid configuration:\n${missing.map((k) => `  ${k}: required when NODE_ENV=production`).join('\n')}`);
     }
   }
   return env;

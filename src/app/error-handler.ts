@@ -5,7 +5,11 @@ import { AppError, type ErrorBody } from './errors.js';
 const FASTIFY_CLIENT_ERRORS: Record<string, { status: number; code: string; message: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'payload_too_large', message: 'Request body is too large.' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type', message: 'Send the request body as application/json.' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'invalid_json', message: 'Request body is empty but Content-Type is application/json.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    status: 400,
+    code: 'invalid_json',
+    message: 'Request body is empty but Content-Type is application/json.',
+  },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'invalid_json', message: 'Request body is not valid JSON.' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'bad_request', message: 'Content-Length does not match the body.' },
 };
@@ -14,7 +18,10 @@ const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '5
 
 function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
-  return (e.code !== undefined && UNAVAILABLE_CODES.has(e.code)) || /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(e.message ?? '');
+  return (
+    (e.code !== undefined && UNAVAILABLE_CODES.has(e.code)) ||
+    /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(e.message ?? '')
+  );
 }
 
 function body(code: string, message: string, details?: unknown): ErrorBody {
@@ -47,10 +54,11 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
   }
   if (isDatabaseUnavailable(err)) {
     request.log.error({ err }, 'database unavailable');
-    return reply.status(503).header('retry-after', '5').send(body('service_unavailable', 'PulseScore is temporarily unavailable. Try again in a few seconds.'));
+    return reply
+      .status(503)
+      .header('retry-after', '5')
+      .send(body('service_unavailable', 'PulseScore is temporarily unavailable. Try again in a few seconds.'));
   }
   request.log.error({ err }, 'unhandled error');
-  return reply
-    .status(500)
-    .send(body('internal_error', `Something went wrong on our side. Reference: ${request.id}.`));
+  return reply.status(500).send(body('internal_error', `Something went wrong on our side. Reference: ${request.id}.`));
 }

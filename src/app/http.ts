@@ -15,7 +15,13 @@ export const errorSchema = z
 /** The error responses every authenticated route can give, for the OpenAPI document. */
 export const authErrors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema } as const;
 
-export const idParam = z.strictObject({ id: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'is not a valid id') });
+export const idParam = z.strictObject({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/, 'is not a valid id'),
+});
 export const uuidParam = z.strictObject({ id: z.uuid('is not a valid id') });
 
 export const noContent = z.null().describe('No content');

@@ -18,7 +18,11 @@ export interface AuthResult<T> {
 /** The library's error codes that the API reports under its own, more specific names. */
 const CODE_MAP: Record<string, { status: number; code: string; message?: string }> = {
   INVALID_EMAIL_OR_PASSWORD: { status: 401, code: 'invalid_credentials', message: 'Email or password is incorrect.' },
-  USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL: { status: 409, code: 'email_taken', message: 'An account with this email already exists. Log in instead.' },
+  USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL: {
+    status: 409,
+    code: 'email_taken',
+    message: 'An account with this email already exists. Log in instead.',
+  },
   USER_ALREADY_EXISTS: { status: 409, code: 'email_taken', message: 'An account with this email already exists. Log in instead.' },
   PASSWORD_TOO_SHORT: { status: 400, code: 'password_too_short', message: 'Password must be at least 10 characters.' },
   PASSWORD_TOO_LONG: { status: 400, code: 'password_too_long', message: 'Password must be at most 128 characters.' },

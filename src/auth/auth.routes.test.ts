@@ -19,7 +19,12 @@ const tokenFrom = (text: string, param: string) => new URL(text.match(/https?:\/
 describe('sign up', () => {
   it('creates the user, an organization and the owner membership, and signs in', async () => {
     const client = t.client();
-    const res = await client.post('/api/v1/auth/signup', { name: 'Ada', email: 'Ada@Example.com', password: 'a long enough password', organizationName: 'Acme' });
+    const res = await client.post('/api/v1/auth/signup', {
+      name: 'Ada',
+      email: 'Ada@Example.com',
+      password: 'a long enough password',
+      organizationName: 'Acme',
+    });
     expect(res.status).toBe(201);
     expect(res.body.user).toMatchObject({ name: 'Ada', email: 'ada@example.com', emailVerified: false });
     const setCookie = String(res.headers['set-cookie']);
@@ -33,7 +38,9 @@ describe('sign up', () => {
 
   it('refuses a second account with the same email', async () => {
     const first = await signUp(t);
-    const res = await t.client().post('/api/v1/auth/signup', { name: 'Copy', email: first.email.toUpperCase(), password: 'another long password' });
+    const res = await t
+      .client()
+      .post('/api/v1/auth/signup', { name: 'Copy', email: first.email.toUpperCase(), password: 'another long password' });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('email_taken');
   });
@@ -49,7 +56,9 @@ describe('sign up', () => {
   it('is all or nothing: a failed organization step leaves no user behind', async () => {
     const email = `atomic-${Date.now()}@example.com`;
     // An invitation id that exists for nobody makes the organization step fail inside the transaction.
-    const res = await t.client().post('/api/v1/auth/signup', { name: 'Atomic', email, password: 'a long enough password', invitationId: 'does-not-exist' });
+    const res = await t
+      .client()
+      .post('/api/v1/auth/signup', { name: 'Atomic', email, password: 'a long enough password', invitationId: 'does-not-exist' });
     expect(res.status).toBe(404);
     const users = await t.runtime.database.db.selectFrom('users').select('id').where('email', '=', email).execute();
     expect(users).toHaveLength(0);
@@ -85,7 +94,8 @@ describe('log in and out', () => {
     const user = await signUp(t);
     const client = t.client();
     const statuses: number[] = [];
-    for (let i = 0; i < 7; i++) statuses.push((await client.post('/api/v1/auth/login', { email: user.email, password: 'wrong password!' })).status);
+    for (let i = 0; i < 7; i++)
+      statuses.push((await client.post('/api/v1/auth/login', { email: user.email, password: 'wrong password!' })).status);
     expect(statuses.slice(0, 5).every((s) => s === 401)).toBe(true);
     expect(statuses.at(-1)).toBe(429);
     const limited = await client.post('/api/v1/auth/login', { email: user.email, password: user.password });

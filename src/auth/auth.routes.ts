@@ -11,47 +11,91 @@ const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 409: erro
 export function registerAuthRoutes(app: App, deps: { auth: AuthService; authenticate: Authenticate; appUrl: string }) {
   const { auth } = deps;
 
-  app.post('/auth/signup', { schema: { tags, summary: 'Create an account and its organization (or join an invitation)', body: signupBody, response: { 201: userResponse, ...errors } } }, async (request, reply) => {
-    const result = await auth.signup(request.body, clientHeaders(request));
-    forwardCookies(reply, result.setCookies);
-    return reply.status(201).send({ user: result.user });
-  });
+  app.post(
+    '/auth/signup',
+    {
+      schema: {
+        tags,
+        summary: 'Create an account and its organization (or join an invitation)',
+        body: signupBody,
+        response: { 201: userResponse, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const result = await auth.signup(request.body, clientHeaders(request));
+      forwardCookies(reply, result.setCookies);
+      return reply.status(201).send({ user: result.user });
+    },
+  );
 
-  app.post('/auth/login', { schema: { tags, summary: 'Log in with email and password', body: loginBody, response: { 200: userResponse, ...errors } } }, async (request, reply) => {
-    const result = await auth.login(request.body, clientHeaders(request));
-    forwardCookies(reply, result.setCookies);
-    return { user: result.user };
-  });
+  app.post(
+    '/auth/login',
+    { schema: { tags, summary: 'Log in with email and password', body: loginBody, response: { 200: userResponse, ...errors } } },
+    async (request, reply) => {
+      const result = await auth.login(request.body, clientHeaders(request));
+      forwardCookies(reply, result.setCookies);
+      return { user: result.user };
+    },
+  );
 
-  app.post('/auth/logout', { schema: { tags, summary: 'End the current session', response: { 204: noContent, ...errors } } }, async (request, reply) => {
-    const result = await auth.logout(clientHeaders(request));
-    forwardCookies(reply, result.setCookies);
-    return reply.status(204).send(null);
-  });
+  app.post(
+    '/auth/logout',
+    { schema: { tags, summary: 'End the current session', response: { 204: noContent, ...errors } } },
+    async (request, reply) => {
+      const result = await auth.logout(clientHeaders(request));
+      forwardCookies(reply, result.setCookies);
+      return reply.status(204).send(null);
+    },
+  );
 
-  app.post('/auth/password/forgot', { schema: { tags, summary: 'Email a password reset link', body: forgotBody, response: { 202: acceptedResponse, ...errors } } }, async (request, reply) => {
-    await auth.requestPasswordReset(request.body.email, clientHeaders(request));
-    return reply.status(202).send({ message: 'If an account exists for this email, a reset link is on its way.' });
-  });
+  app.post(
+    '/auth/password/forgot',
+    { schema: { tags, summary: 'Email a password reset link', body: forgotBody, response: { 202: acceptedResponse, ...errors } } },
+    async (request, reply) => {
+      await auth.requestPasswordReset(request.body.email, clientHeaders(request));
+      return reply.status(202).send({ message: 'If an account exists for this email, a reset link is on its way.' });
+    },
+  );
 
-  app.post('/auth/password/reset', { schema: { tags, summary: 'Set a new password with the emailed token', body: resetBody, response: { 204: noContent, ...errors } } }, async (request, reply) => {
-    await auth.resetPassword(request.body, clientHeaders(request));
-    return reply.status(204).send(null);
-  });
+  app.post(
+    '/auth/password/reset',
+    { schema: { tags, summary: 'Set a new password with the emailed token', body: resetBody, response: { 204: noContent, ...errors } } },
+    async (request, reply) => {
+      await auth.resetPassword(request.body, clientHeaders(request));
+      return reply.status(204).send(null);
+    },
+  );
 
-  app.get('/auth/verify-email', { schema: { tags, summary: 'Confirm an email address (the link in the verification email)', querystring: verifyQuery, response: { 302: noContent, ...errors } } }, async (request, reply) => {
-    try {
-      await auth.verifyEmail(request.query.token, clientHeaders(request));
-      return reply.redirect(`${deps.appUrl}/?emailVerified=1`);
-    } catch (err) {
-      const code = err instanceof AppError ? err.code : 'invalid_token';
-      return reply.redirect(`${deps.appUrl}/?emailVerified=0&error=${encodeURIComponent(code)}`);
-    }
-  });
+  app.get(
+    '/auth/verify-email',
+    {
+      schema: {
+        tags,
+        summary: 'Confirm an email address (the link in the verification email)',
+        querystring: verifyQuery,
+        response: { 302: noContent, ...errors },
+      },
+    },
+    async (request, reply) => {
+      try {
+        await auth.verifyEmail(request.query.token, clientHeaders(request));
+        return reply.redirect(`${deps.appUrl}/?emailVerified=1`);
+      } catch (err) {
+        const code = err instanceof AppError ? err.code : 'invalid_token';
+        return reply.redirect(`${deps.appUrl}/?emailVerified=0&error=${encodeURIComponent(code)}`);
+      }
+    },
+  );
 
-  app.post('/auth/verify-email/resend', { schema: { tags, summary: 'Send the verification email again', response: { 202: acceptedResponse, ...errors } } }, async (request, reply) => {
-    const user = requireUser(await deps.authenticate(request), 'verify an email address');
-    if (!user.emailVerified) await auth.resendVerification(user.email, clientHeaders(request));
-    return reply.status(202).send({ message: user.emailVerified ? 'Your email address is already confirmed.' : `A new confirmation link was sent to ${user.email}.` });
-  });
+  app.post(
+    '/auth/verify-email/resend',
+    { schema: { tags, summary: 'Send the verification email again', response: { 202: acceptedResponse, ...errors } } },
+    async (request, reply) => {
+      const user = requireUser(await deps.authenticate(request), 'verify an email address');
+      if (!user.emailVerified) await auth.resendVerification(user.email, clientHeaders(request));
+      return reply.status(202).send({
+        message: user.emailVerified ? 'Your email address is already confirmed.' : `A new confirmation link was sent to ${user.email}.`,
+      });
+    },
+  );
 }

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-export const email = z.email('must be a valid email address').max(254).transform((e) => e.trim().toLowerCase());
+export const email = z
+  .email('must be a valid email address')
+  .max(254)
+  .transform((e) => e.trim().toLowerCase());
 export const password = z.string().min(10, 'must be at least 10 characters').max(128, 'must be at most 128 characters');
 
 export const userSchema = z

@@ -71,7 +71,10 @@ export async function placeNewUser(intent: SignupIntent, userId: string, adapter
       new Date(invitation.expiresAt).getTime() > now.getTime() &&
       invitation.email.toLowerCase() === user.email.toLowerCase();
     if (!usable) throw new APIError('BAD_REQUEST', { code: 'INVITATION_INVALID', message: 'This invitation can no longer be used.' });
-    await adapter.create({ model: 'member', data: { organizationId: invitation.organizationId, userId, role: invitation.role, createdAt: now } });
+    await adapter.create({
+      model: 'member',
+      data: { organizationId: invitation.organizationId, userId, role: invitation.role, createdAt: now },
+    });
     await adapter.update({ model: 'invitation', where, update: { status: 'accepted' } });
     return invitation.organizationId;
   }

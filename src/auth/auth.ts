@@ -25,11 +25,7 @@ export interface AuthDeps {
   secret: string;
   mailer: AuthMailer;
   /** Places the new user in an organization inside the sign-up transaction; returns the active organization id. */
-  onSignupSession: (
-    intent: SignupIntent,
-    userId: string,
-    adapter: SignupAdapter,
-  ) => Promise<string>;
+  onSignupSession: (intent: SignupIntent, userId: string, adapter: SignupAdapter) => Promise<string>;
   /** Chooses the organization a fresh login session starts in. */
   defaultOrganizationFor: (userId: string) => Promise<string | null>;
   loginRateLimit?: { window: number; max: number };

@@ -9,7 +9,16 @@ export function atLeast(role: Role, required: Role): boolean {
 
 /** Who is calling: a signed-in user acting in their active organization, or an organization's API key. */
 export type Actor =
-  | { type: 'user'; userId: string; email: string; name: string; emailVerified: boolean; sessionId: string; orgId: string | null; role: Role | null }
+  | {
+      type: 'user';
+      userId: string;
+      email: string;
+      name: string;
+      emailVerified: boolean;
+      sessionId: string;
+      orgId: string | null;
+      role: Role | null;
+    }
   | { type: 'api_key'; apiKeyId: string; orgId: string; role: Role };
 
 export interface OrgContext {

@@ -48,7 +48,9 @@ describe('operations endpoints', () => {
   });
 
   it('answers 503 on readiness and on API calls when the database goes away, then recovers', async () => {
-    const owner = await t.client().post('/api/v1/auth/signup', { name: 'Ops', email: `ops-${Date.now()}@example.com`, password: 'a long enough password' });
+    const owner = await t
+      .client()
+      .post('/api/v1/auth/signup', { name: 'Ops', email: `ops-${Date.now()}@example.com`, password: 'a long enough password' });
     expect(owner.status).toBe(201);
     const adminClient = new pg.Client({ connectionString: inject('adminDatabaseUrl') });
     adminClient.on('error', () => undefined);

@@ -40,7 +40,10 @@ export function invitationProblem(invitation: InvitationRow | undefined, email: 
     return new AppError(410, 'invitation_expired', 'This invitation has expired. Ask an admin of the organization to invite you again.');
   }
   if (invitation.email.toLowerCase() !== email.toLowerCase()) {
-    return forbidden(`This invitation was sent to another email address. Sign in as ${invitation.email} to accept it.`, 'invitation_email_mismatch');
+    return forbidden(
+      `This invitation was sent to another email address. Sign in as ${invitation.email} to accept it.`,
+      'invitation_email_mismatch',
+    );
   }
   return null;
 }
@@ -73,7 +76,13 @@ export function createInvitationsService(deps: InvitationsDeps) {
       await mailer.send({
         to: email,
         orgId: ctx.orgId,
-        ...invitationMail({ inviterName: invitation.inviter_name, organizationName: invitation.org_name, role: input.role, url, expiresAt }),
+        ...invitationMail({
+          inviterName: invitation.inviter_name,
+          organizationName: invitation.org_name,
+          role: input.role,
+          url,
+          expiresAt,
+        }),
       });
       return invitationDto(invitation);
     },

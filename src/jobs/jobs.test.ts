@@ -36,7 +36,12 @@ describe('job queue', () => {
     await enqueue(handle_.db, echoJob, { id: 'dup', n: 1 });
     await enqueue(handle_.db, echoJob, { id: 'dup', n: 2 });
     const seen: number[] = [];
-    const runner = await startWorker({ pool: handle_.pool, logger, schedules: [], jobs: [handle(echoJob, async (p) => void seen.push(p.n))] });
+    const runner = await startWorker({
+      pool: handle_.pool,
+      logger,
+      schedules: [],
+      jobs: [handle(echoJob, async (p) => void seen.push(p.n))],
+    });
     try {
       await waitFor(async () => seen.length > 0);
       await new Promise((r) => setTimeout(r, 300));
@@ -49,7 +54,12 @@ describe('job queue', () => {
   it('keeps jobs enqueued while no worker runs and runs them when one starts (restart safety)', async () => {
     for (let i = 0; i < 5; i++) await enqueue(handle_.db, echoJob, { id: `later-${i}`, n: i });
     const seen = new Set<number>();
-    const runner = await startWorker({ pool: handle_.pool, logger, schedules: [], jobs: [handle(echoJob, async (p) => void seen.add(p.n))] });
+    const runner = await startWorker({
+      pool: handle_.pool,
+      logger,
+      schedules: [],
+      jobs: [handle(echoJob, async (p) => void seen.add(p.n))],
+    });
     try {
       await waitFor(async () => seen.size === 5);
     } finally {
@@ -59,7 +69,12 @@ describe('job queue', () => {
 
   it('wakes the worker through LISTEN/NOTIFY: a new job starts within milliseconds, not a poll interval', async () => {
     let startedAt = 0;
-    const runner = await startWorker({ pool: handle_.pool, logger, schedules: [], jobs: [handle(echoJob, async () => void (startedAt = performance.now()))] });
+    const runner = await startWorker({
+      pool: handle_.pool,
+      logger,
+      schedules: [],
+      jobs: [handle(echoJob, async () => void (startedAt = performance.now()))],
+    });
     try {
       await new Promise((r) => setTimeout(r, 300));
       const before = performance.now();
@@ -115,6 +130,13 @@ describe('job queue', () => {
   });
 
   it('refuses a schedule for a job without a handler', async () => {
-    await expect(startWorker({ pool: handle_.pool, logger, jobs: [], schedules: [{ job: echoJob, pattern: '* * * * *', payload: { id: 'c', n: 1 } }] })).rejects.toThrow(/no handler/);
+    await expect(
+      startWorker({
+        pool: handle_.pool,
+        logger,
+        jobs: [],
+        schedules: [{ job: echoJob, pattern: '* * * * *', payload: { id: 'c', n: 1 } }],
+      }),
+    ).rejects.toThrow(/no handler/);
   });
 });

@@ -1,11 +1,4 @@
-import {
-  Logger as WorkerLogger,
-  parseCronItems,
-  run,
-  runMigrations,
-  type Runner,
-  type TaskList,
-} from 'graphile-worker';
+import { Logger as WorkerLogger, parseCronItems, run, runMigrations, type Runner, type TaskList } from 'graphile-worker';
 import type pg from 'pg';
 import type { z } from 'zod';
 import type { AppLogger } from '../app/logger.js';

@@ -27,7 +27,11 @@ async function startSmtp() {
           const err = Object.assign(new Error('Mailbox temporarily unavailable'), { responseCode: 451 });
           return callback(err);
         }
-        received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), data });
+        received.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          data,
+        });
         callback();
       });
     },
@@ -62,19 +66,30 @@ describe('mail over SMTP', () => {
     const email = `smtp-${Date.now()}@example.com`;
     await t.client().post('/api/v1/auth/signup', { name: 'Mail', email, password: 'a long enough password' });
     await t.client().post('/api/v1/auth/password/forgot', { email });
-    const message = await waitFor(async () => smtp.received.find((m) => m.to.includes(email) && m.data.includes('Reset your PulseScore password')));
+    const message = await waitFor(async () =>
+      smtp.received.find((m) => m.to.includes(email) && m.data.includes('Reset your PulseScore password')),
+    );
     expect(message.from).toBe('alerts@pulsescore.test');
     expect(message.data).toContain('text/html');
     expect(message.data).toContain('text/plain');
     const row = await waitFor(async () =>
-      t.runtime.database.db.selectFrom('mail_outbox').selectAll().where('to_address', '=', email).where('status', '=', 'sent').where('subject', 'like', 'Reset%').executeTakeFirst(),
+      t.runtime.database.db
+        .selectFrom('mail_outbox')
+        .selectAll()
+        .where('to_address', '=', email)
+        .where('status', '=', 'sent')
+        .where('subject', 'like', 'Reset%')
+        .executeTakeFirst(),
     );
     expect(row.sent_at).toBeInstanceOf(Date);
   });
 
   it('retries a delivery the server refuses and records the failure', async () => {
     smtp.failNext(1);
-    const id = await createMailer(t.runtime.database.db).send({ to: 'retry@example.com', ...passwordResetMail({ name: 'R', url: 'http://x/y' }) });
+    const id = await createMailer(t.runtime.database.db).send({
+      to: 'retry@example.com',
+      ...passwordResetMail({ name: 'R', url: 'http://x/y' }),
+    });
     const failed = await waitFor(async () => {
       const row = await t.runtime.database.db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirst();
       return row && row.attempts >= 1 ? row : null;
@@ -95,7 +110,10 @@ describe('mail without SMTP', () => {
     const database = await createTestDatabase();
     const t = await startTestApp({ databaseUrl: database.url });
     try {
-      const id = await createMailer(t.runtime.database.db).send({ to: 'dev@example.com', ...passwordResetMail({ name: 'D', url: 'http://x/reset?token=SECRET123' }) });
+      const id = await createMailer(t.runtime.database.db).send({
+        to: 'dev@example.com',
+        ...passwordResetMail({ name: 'D', url: 'http://x/reset?token=SECRET123' }),
+      });
       const row = await waitFor(async () => {
         const r = await t.runtime.database.db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirst();
         return r?.status === 'logged' ? r : null;

@@ -16,7 +16,13 @@ export interface Mailer {
 export function createMailer(db: Kysely<Database>): Mailer {
   return {
     async send(input) {
-      const message: OutboxMessage = { orgId: input.orgId ?? null, to: input.to, subject: input.subject, text: input.text, html: input.html };
+      const message: OutboxMessage = {
+        orgId: input.orgId ?? null,
+        to: input.to,
+        subject: input.subject,
+        text: input.text,
+        html: input.html,
+      };
       // The outbox row and its delivery job commit together, so a crash never loses or doubles a message.
       return db.transaction().execute(async (trx) => {
         const id = await createMailRepo(trx).insert(message);

@@ -30,7 +30,8 @@ export function passwordResetMail(input: { name: string; url: string }): Rendere
       heading: `Hi ${input.name}, reset your password`,
       body: 'Someone (hopefully you) asked to reset the password of your PulseScore account. Choose a new password with the button below.',
       action: { label: 'Choose a new password', url: input.url },
-      footnote: 'This link works once and expires in 1 hour. If you did not ask for it, you can ignore this email: your password stays the same.',
+      footnote:
+        'This link works once and expires in 1 hour. If you did not ask for it, you can ignore this email: your password stays the same.',
     }),
   };
 }
@@ -47,7 +48,13 @@ export function emailVerificationMail(input: { name: string; url: string }): Ren
   };
 }
 
-export function invitationMail(input: { inviterName: string; organizationName: string; role: string; url: string; expiresAt: Date }): RenderedMail {
+export function invitationMail(input: {
+  inviterName: string;
+  organizationName: string;
+  role: string;
+  url: string;
+  expiresAt: Date;
+}): RenderedMail {
   return {
     subject: `${input.inviterName} invited you to ${input.organizationName} on PulseScore`,
     ...layout({

@@ -28,7 +28,11 @@ export function purgeExpiredHandler(deps: { db: Kysely<Database>; logger: AppLog
     ]);
     await sql`delete from rate_limits where last_request < ${Date.now() - 86_400_000}`.execute(db);
     deps.logger.info(
-      { sessions: Number(sessions.numDeletedRows), verifications: Number(verifications.numAffectedRows ?? 0), mail: Number(mail.numDeletedRows) },
+      {
+        sessions: Number(sessions.numDeletedRows),
+        verifications: Number(verifications.numAffectedRows ?? 0),
+        mail: Number(mail.numDeletedRows),
+      },
       'purged expired records',
     );
   });

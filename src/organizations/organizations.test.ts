@@ -30,7 +30,10 @@ async function team() {
   const owner = await signUp(t, { organizationName: 'Team' });
   const admin = await signUp(t);
   const member = await signUp(t);
-  for (const [u, role] of [[admin, 'admin'], [member, 'member']] as const) {
+  for (const [u, role] of [
+    [admin, 'admin'],
+    [member, 'member'],
+  ] as const) {
     const id = await invite(owner, u.email, role);
     expect((await u.client.post('/api/v1/invitations/accept', { invitationId: id })).status).toBe(200);
   }
@@ -97,7 +100,11 @@ describe('invitations', () => {
     expect(wrong.body.error.code).toBe('invitation_email_mismatch');
 
     const expiring = await invite(owner, stranger.email);
-    await t.runtime.database.db.updateTable('invitations').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', expiring).execute();
+    await t.runtime.database.db
+      .updateTable('invitations')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('id', '=', expiring)
+      .execute();
     expect((await stranger.client.post('/api/v1/invitations/accept', { invitationId: expiring })).status).toBe(410);
 
     await t.runtime.database.db.updateTable('invitations').set({ status: 'canceled' }).where('id', '=', expiring).execute();

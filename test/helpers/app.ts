@@ -123,7 +123,10 @@ export interface SignedUpUser {
   orgId: string;
 }
 
-export async function signUp(t: TestApp, overrides: { name?: string; email?: string; organizationName?: string; invitationId?: string } = {}): Promise<SignedUpUser> {
+export async function signUp(
+  t: TestApp,
+  overrides: { name?: string; email?: string; organizationName?: string; invitationId?: string } = {},
+): Promise<SignedUpUser> {
   const client = t.client();
   const email = overrides.email ?? `user${++userCounter}-${Date.now()}@example.com`;
   const password = 'correct horse battery staple';
