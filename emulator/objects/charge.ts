@@ -1,0 +1,133 @@
+import { type BuildContext, emptyAddress, list, type Metadata } from './common.js';
+
+/** Decline codes and the messages Stripe shows for them. */
+export const FAILURES: Record<string, { message: string; decline_code: string; network_status: string; type: string }> = {
+  card_declined: {
+    message: 'Your card was declined.',
+    decline_code: 'generic_decline',
+    network_status: 'declined_by_network',
+    type: 'issuer_declined',
+  },
+  insufficient_funds: {
+    message: 'Your card has insufficient funds.',
+    decline_code: 'insufficient_funds',
+    network_status: 'declined_by_network',
+    type: 'issuer_declined',
+  },
+  expired_card: {
+    message: 'Your card has expired.',
+    decline_code: 'expired_card',
+    network_status: 'declined_by_network',
+    type: 'issuer_declined',
+  },
+  incorrect_cvc: {
+    message: "Your card's security code is incorrect.",
+    decline_code: 'incorrect_cvc',
+    network_status: 'declined_by_network',
+    type: 'issuer_declined',
+  },
+  processing_error: {
+    message: 'An error occurred while processing your card. Try again in a little bit.',
+    decline_code: 'processing_error',
+    network_status: 'declined_by_network',
+    type: 'issuer_declined',
+  },
+  stolen_card: {
+    message: 'Your card was declined.',
+    decline_code: 'stolen_card',
+    network_status: 'declined_by_network',
+    type: 'issuer_declined',
+  },
+  lost_card: {
+    message: 'Your card was declined.',
+    decline_code: 'lost_card',
+    network_status: 'declined_by_network',
+    type: 'issuer_declined',
+  },
+  fraudulent: { message: 'Your card was declined.', decline_code: 'fraudulent', network_status: 'not_sent_to_network', type: 'blocked' },
+};
+
+export type ChargeStatus = 'succeeded' | 'pending' | 'failed';
+
+export interface ChargeInput {
+  id?: string;
+  amount: number;
+  currency: string;
+  customer: string | null;
+  status: ChargeStatus;
+  failure_code?: string | null;
+  description?: string | null;
+  metadata?: Metadata;
+  created?: number;
+  receipt_email?: string | null;
+  billing_name?: string | null;
+}
+
+export function buildCharge(ctx: BuildContext, input: ChargeInput) {
+  const id = input.id ?? ctx.ids.id('ch', 24);
+  const failed = input.status === 'failed';
+  const code = failed ? (input.failure_code ?? 'card_declined') : null;
+  const failure = code ? (FAILURES[code] ?? FAILURES.card_declined!) : null;
+  return {
+    id,
+    object: 'charge',
+    amount: input.amount,
+    amount_captured: input.status === 'succeeded' ? input.amount : 0,
+    amount_refunded: 0,
+    application: null,
+    application_fee: null,
+    application_fee_amount: null,
+    balance_transaction: input.status === 'succeeded' ? ctx.ids.id('txn', 24) : null,
+    billing_details: {
+      address: emptyAddress(),
+      email: input.receipt_email ?? null,
+      name: input.billing_name ?? null,
+      phone: null,
+      tax_id: null,
+    },
+    calculated_statement_descriptor: 'PULSESCORE DEMO',
+    captured: input.status === 'succeeded',
+    created: input.created ?? ctx.now,
+    currency: input.currency.toLowerCase(),
+    customer: input.customer,
+    description: input.description ?? null,
+    disputed: false,
+    failure_balance_transaction: null,
+    failure_code: code,
+    failure_message: failure?.message ?? null,
+    fraud_details: {},
+    livemode: ctx.account.livemode,
+    metadata: input.metadata ?? {},
+    on_behalf_of: null,
+    outcome:
+      input.status === 'pending'
+        ? null
+        : {
+            advice_code: failed ? 'try_again_later' : null,
+            network_advice_code: null,
+            network_decline_code: null,
+            network_status: failure ? failure.network_status : 'approved_by_network',
+            reason: failure ? failure.decline_code : null,
+            seller_message: failure ? 'The bank did not return any further details with this decline.' : 'Payment complete.',
+            type: failure ? failure.type : 'authorized',
+          },
+    paid: input.status === 'succeeded',
+    payment_intent: null,
+    payment_method: ctx.ids.id('card', 24),
+    payment_method_details: null,
+    receipt_email: input.receipt_email ?? null,
+    receipt_number: null,
+    receipt_url: input.status === 'succeeded' ? `https://pay.stripe.com/receipts/${id}` : null,
+    refunded: false,
+    refunds: list([], `/v1/charges/${id}/refunds`),
+    review: null,
+    shipping: null,
+    source: null,
+    source_transfer: null,
+    statement_descriptor: null,
+    statement_descriptor_suffix: null,
+    status: input.status,
+    transfer_data: null,
+    transfer_group: null,
+  };
+}

@@ -1,0 +1,293 @@
+import { Random } from '../random.js';
+import type { ScenarioInput } from './schema.js';
+
+type CustomerSpec = ScenarioInput['accounts'][number]['customers'] extends (infer C)[] | undefined ? C : never;
+type SubSpec = NonNullable<CustomerSpec['subscriptions']>[number];
+
+const PREFIXES = [
+  'Acme',
+  'Globex',
+  'Initech',
+  'Umbrella',
+  'Stark',
+  'Wayne',
+  'Hooli',
+  'Pied Piper',
+  'Vandelay',
+  'Soylent',
+  'Tyrell',
+  'Cyberdyne',
+  'Wonka',
+  'Gringotts',
+  'Aperture',
+  'Black Mesa',
+  'Oscorp',
+  'Monarch',
+  'Dunder',
+  'Sterling',
+  'Bluth',
+  'Prestige',
+  'Nakatomi',
+  'Zorg',
+  'Massive',
+  'Blue Sun',
+  'Veridian',
+  'Octan',
+  'Gekko',
+  'Duff',
+];
+const SUFFIXES = [
+  'Labs',
+  'Analytics',
+  'Logistics',
+  'Studio',
+  'Health',
+  'Foods',
+  'Robotics',
+  'Media',
+  'Finance',
+  'Systems',
+  'Outdoors',
+  'Learning',
+  'Energy',
+  'Travel',
+  'Security',
+  'Cloud',
+  'Retail',
+  'Design',
+  'Legal',
+  'Bio',
+];
+
+/** Each kind of customer the generator makes, how common it is, and the risk level a good score gives it. */
+export const PERSONAS = {
+  healthy_monthly: { weight: 26, expected: 'green', note: 'pays monthly, on time, stable plan' },
+  healthy_annual: { weight: 9, expected: 'green', note: 'pays yearly; last payment months ago is normal' },
+  growing: { weight: 9, expected: 'green', note: 'added seats or upgraded over time' },
+  shrinking: { weight: 7, expected: 'yellow', note: 'removed seats or downgraded' },
+  trialing: { weight: 6, expected: null, note: 'in a free trial, nothing paid yet' },
+  recovered_failure: { weight: 5, expected: 'yellow', note: 'one declined renewal last week, retried and paid' },
+  past_due: { weight: 8, expected: 'red', note: 'renewals failing for over a month (insufficient funds), past due' },
+  hard_decline: { weight: 3, expected: 'red', note: 'card reported stolen/lost; renewals failing, past due' },
+  canceling: { weight: 4, expected: 'yellow', note: 'cancels at period end' },
+  canceled: { weight: 9, expected: 'red', note: 'canceled in the last months' },
+  no_billing: { weight: 6, expected: 'none', note: 'customer record without any billing activity' },
+  foreign_currency: { weight: 4, expected: 'green', note: 'healthy, billed in EUR or JPY' },
+  multi_item: { weight: 4, expected: 'green', note: 'base plan plus add-ons, with a metered item' },
+} as const;
+
+export type PersonaKind = keyof typeof PERSONAS;
+
+const CATALOG: Pick<ScenarioInput['accounts'][number], 'products' | 'prices' | 'coupons'> = {
+  products: [
+    { key: 'starter', name: 'Starter' },
+    { key: 'pro', name: 'Pro' },
+    { key: 'team', name: 'Team (per seat)' },
+    { key: 'enterprise', name: 'Enterprise' },
+    { key: 'storage', name: 'Extra storage' },
+    { key: 'api', name: 'API calls' },
+  ],
+  prices: [
+    { key: 'starter-monthly', product: 'starter', currency: 'usd', unit_amount: 2900, recurring: { interval: 'month' } },
+    { key: 'starter-annual', product: 'starter', currency: 'usd', unit_amount: 29000, recurring: { interval: 'year' } },
+    { key: 'pro-monthly', product: 'pro', currency: 'usd', unit_amount: 9900, recurring: { interval: 'month' } },
+    { key: 'pro-annual', product: 'pro', currency: 'usd', unit_amount: 99000, recurring: { interval: 'year' } },
+    { key: 'pro-quarterly', product: 'pro', currency: 'usd', unit_amount: 27900, recurring: { interval: 'month', interval_count: 3 } },
+    {
+      key: 'team-seat',
+      product: 'team',
+      currency: 'usd',
+      billing_scheme: 'tiered',
+      tiers_mode: 'graduated',
+      tiers: [
+        { up_to: 5, unit_amount: 1500 },
+        { up_to: 20, unit_amount: 1200 },
+        { up_to: 'inf', unit_amount: 900 },
+      ],
+      recurring: { interval: 'month' },
+    },
+    {
+      key: 'enterprise-volume',
+      product: 'enterprise',
+      currency: 'usd',
+      billing_scheme: 'tiered',
+      tiers_mode: 'volume',
+      tiers: [
+        { up_to: 50, unit_amount: 2000, flat_amount: 50000 },
+        { up_to: 'inf', unit_amount: 1500, flat_amount: 50000 },
+      ],
+      recurring: { interval: 'month' },
+    },
+    {
+      key: 'storage-monthly',
+      product: 'storage',
+      currency: 'usd',
+      unit_amount: 500,
+      recurring: { interval: 'month' },
+      transform_quantity: { divide_by: 10, round: 'up' },
+    },
+    {
+      key: 'api-metered',
+      product: 'api',
+      currency: 'usd',
+      unit_amount_decimal: '0.25',
+      recurring: { interval: 'month', usage_type: 'metered' },
+    },
+    { key: 'pro-eur', product: 'pro', currency: 'eur', unit_amount: 8900, recurring: { interval: 'month' } },
+    { key: 'pro-jpy', product: 'pro', currency: 'jpy', unit_amount: 12000, recurring: { interval: 'month' } },
+  ],
+  coupons: [
+    { key: 'launch20', id: 'LAUNCH20', name: 'Launch 20% (3 months)', percent_off: 20, duration: 'repeating', duration_in_months: 3 },
+    { key: 'loyal10', id: 'LOYAL10', name: 'Loyalty 10%', percent_off: 10, duration: 'forever' },
+    { key: 'save50', id: 'SAVE50', name: '$50 off once', amount_off: 5000, currency: 'usd', duration: 'once' },
+  ],
+};
+
+const days = (n: number) => `-${n}d`;
+
+function subscriptionFor(kind: PersonaKind, r: Random): SubSpec | null {
+  const monthsAgo = r.int(3, 14);
+  const start = days(monthsAgo * 30 + r.int(0, 25));
+  const plan = r.pick(['starter-monthly', 'pro-monthly', 'pro-monthly', 'pro-quarterly']);
+  const discount = r.chance(0.15) ? [{ coupon: r.pick(['launch20', 'loyal10']) }] : undefined;
+  switch (kind) {
+    case 'healthy_monthly':
+      return { start, items: [{ price: plan, quantity: 1 }], discounts: discount };
+    case 'healthy_annual':
+      return { start: days(r.int(40, 700)), items: [{ price: r.pick(['starter-annual', 'pro-annual']), quantity: 1 }] };
+    case 'growing': {
+      const seats = r.int(2, 6);
+      return {
+        start,
+        items: [{ price: 'team-seat', quantity: seats }],
+        changes: [
+          { at: days(r.int(40, 80)), items: [{ price: 'team-seat', quantity: seats + r.int(2, 8) }] },
+          { at: days(r.int(5, 30)), items: [{ price: 'team-seat', quantity: seats + r.int(10, 15) }] },
+        ],
+      };
+    }
+    case 'shrinking': {
+      const seats = r.int(12, 25);
+      return {
+        start,
+        items: [{ price: 'team-seat', quantity: seats }],
+        changes: [
+          { at: days(r.int(35, 70)), items: [{ price: 'team-seat', quantity: seats - r.int(3, 6) }] },
+          { at: days(r.int(3, 28)), items: [{ price: 'team-seat', quantity: r.int(2, 5) }] },
+        ],
+      };
+    }
+    case 'trialing':
+      return { start: days(r.int(1, 10)), trial_days: 14, items: [{ price: plan, quantity: 1 }] };
+    case 'recovered_failure':
+      return { start, items: [{ price: 'pro-monthly', quantity: 1 }] };
+    case 'past_due':
+      return {
+        start: days(r.int(150, 400)),
+        items: [{ price: plan, quantity: 1 }],
+        unpaid_since: days(r.int(40, 50)),
+        failure_codes: ['insufficient_funds', 'card_declined'],
+        retries: 3,
+      };
+    case 'hard_decline':
+      return {
+        start,
+        items: [{ price: 'pro-monthly', quantity: 1 }],
+        unpaid_since: days(r.int(10, 25)),
+        failure_codes: [r.pick(['stolen_card', 'lost_card', 'fraudulent'])],
+        retries: 2,
+      };
+    case 'canceling':
+      return { start, items: [{ price: plan, quantity: 1 }], cancel_at_period_end: true };
+    case 'canceled':
+      return {
+        start: days(r.int(200, 500)),
+        items: [{ price: plan, quantity: 1 }],
+        canceled_at: days(r.int(5, 90)),
+        cancellation_reason: r.chance(0.3) ? 'payment_failed' : 'cancellation_requested',
+      };
+    case 'foreign_currency':
+      return { start, items: [{ price: r.pick(['pro-eur', 'pro-jpy']), quantity: 1 }] };
+    case 'multi_item':
+      return {
+        start,
+        items: [
+          { price: 'enterprise-volume', quantity: r.int(20, 80) },
+          { price: 'storage-monthly', quantity: r.int(15, 120) },
+          { price: 'api-metered', quantity: 1 },
+        ],
+        discounts: r.chance(0.5) ? [{ coupon: 'loyal10' }] : undefined,
+      };
+    case 'no_billing':
+      return null;
+  }
+}
+
+/**
+ * A realistic subscription business, the same for the same seed: healthy monthly and annual payers, growing
+ * and shrinking accounts, trials, past-due and hard-declined cards, cancellations, customers without billing,
+ * anonymous charges, EUR and JPY customers, coupons, tiered and multi-item subscriptions.
+ */
+export function generateScenario(options: {
+  customers: number;
+  seed: number;
+  accountName?: string;
+  accountId?: string;
+  livemode?: boolean;
+}): ScenarioInput {
+  const r = new Random(options.seed);
+  const weights = Object.fromEntries(Object.entries(PERSONAS).map(([k, v]) => [k, v.weight])) as Record<PersonaKind, number>;
+  const kinds = Object.keys(PERSONAS) as PersonaKind[];
+  const customers: CustomerSpec[] = [];
+  for (let i = 0; i < options.customers; i++) {
+    // The first customers cover every persona once, so even a tiny business shows each case.
+    const kind = i < kinds.length ? kinds[i]! : r.weighted(weights);
+    const company = `${r.pick(PREFIXES)} ${r.pick(SUFFIXES)}`;
+    const slug = company.toLowerCase().replace(/[^a-z]+/g, '');
+    const sub = subscriptionFor(kind, r);
+    const charges: NonNullable<CustomerSpec['charges']> = [];
+    if (kind === 'recovered_failure')
+      charges.push({ at: days(r.int(3, 8)), amount: 9900, currency: 'usd', status: 'failed', failure_code: 'insufficient_funds' });
+    if (kind === 'healthy_monthly' && r.chance(0.1))
+      charges.push({
+        at: days(r.int(10, 60)),
+        amount: r.int(5, 50) * 1000,
+        currency: 'usd',
+        status: 'succeeded',
+        description: 'Onboarding package',
+      });
+    customers.push({
+      key: `c${i + 1}`,
+      name: company,
+      email: `billing+${i + 1}@${slug}.example`,
+      created: sub ? String(sub.start) : days(r.int(1, 300)),
+      metadata: r.chance(0.3) ? { crm_id: `CRM-${10000 + i}`, segment: r.pick(['smb', 'mid-market', 'enterprise']) } : undefined,
+      persona: { kind, expected: PERSONAS[kind].expected, note: PERSONAS[kind].note },
+      subscriptions: sub ? [sub] : [],
+      charges,
+    });
+  }
+  const anonymous = Array.from({ length: Math.max(2, Math.round(options.customers / 50)) }, () => ({
+    at: days(r.int(1, 80)),
+    amount: r.int(10, 200) * 100,
+    currency: 'usd',
+    status: 'succeeded' as const,
+    description: 'Guest checkout',
+  }));
+  return {
+    version: 1,
+    description: `Generated business: ${options.customers} customers, seed ${options.seed}`,
+    seed: options.seed,
+    accounts: [
+      {
+        id: options.accountId,
+        name: options.accountName ?? 'Northwind Software (demo)',
+        email: 'owner@northwind.example',
+        livemode: options.livemode ?? false,
+        ...CATALOG,
+        customers,
+        anonymous_charges: anonymous,
+      },
+    ],
+  };
+}
