@@ -44,7 +44,7 @@ function normalizeArrays(value: unknown): FormValue {
   const normalized = Object.fromEntries(keys.map((k) => [k, normalizeArrays(obj[k])]));
   if (
     keys.length > 0 &&
-    keys.every((k, i) => /^\d+$/.test(k)) &&
+    keys.every((k) => /^\d+$/.test(k)) &&
     keys
       .map(Number)
       .sort((a, b) => a - b)

@@ -3,7 +3,7 @@ import { buildCoupon, buildPrice, buildProduct, type Tier } from '../objects/cat
 import { allowOnly, applyMetadata, bool, int, nullableStr, num, objectOf, oneOf, requireStr, str, arrayOf } from '../params.js';
 import type { Router } from '../router.js';
 import type { StripeObject } from '../state.js';
-import { clone, find, respond, respondList, update } from './helpers.js';
+import { clone, find, respond, respondList, retrieve, update } from './helpers.js';
 
 const INTERVALS = ['day', 'week', 'month', 'year'] as const;
 
@@ -30,7 +30,7 @@ export function registerCatalog(router: Router) {
     const items = ctx.account.store.all('product').filter((p) => !p._deleted && (active === undefined || p.active === active));
     return respondList(ctx, items, '/v1/products', 'product');
   });
-  router.on('GET', '/v1/products/:id', (ctx) => respond(ctx, find(ctx, 'product', ctx.path.id!)));
+  router.on('GET', '/v1/products/:id', (ctx) => retrieve(ctx, 'product'));
   router.on('POST', '/v1/products/:id', (ctx) => {
     allowOnly(ctx.params, ['name', 'description', 'active', 'metadata', 'default_price']);
     const before = find(ctx, 'product', ctx.path.id!);
@@ -164,7 +164,7 @@ export function registerCatalog(router: Router) {
       );
     return respondList(ctx, items, '/v1/prices', 'price');
   });
-  router.on('GET', '/v1/prices/:id', (ctx) => respond(ctx, find(ctx, 'price', ctx.path.id!)));
+  router.on('GET', '/v1/prices/:id', (ctx) => retrieve(ctx, 'price'));
   router.on('POST', '/v1/prices/:id', (ctx) => {
     allowOnly(ctx.params, ['active', 'nickname', 'lookup_key', 'metadata']);
     const before = find(ctx, 'price', ctx.path.id!);
@@ -229,7 +229,7 @@ export function registerCatalog(router: Router) {
       'coupon',
     );
   });
-  router.on('GET', '/v1/coupons/:id', (ctx) => respond(ctx, find(ctx, 'coupon', ctx.path.id!)));
+  router.on('GET', '/v1/coupons/:id', (ctx) => retrieve(ctx, 'coupon'));
   router.on('POST', '/v1/coupons/:id', (ctx) => {
     allowOnly(ctx.params, ['name', 'metadata']);
     const before = find(ctx, 'coupon', ctx.path.id!);

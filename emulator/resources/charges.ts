@@ -3,7 +3,7 @@ import { buildCharge, FAILURES } from '../objects/charge.js';
 import { allowOnly, applyMetadata, int, nullableStr, requireStr, str } from '../params.js';
 import type { Router } from '../router.js';
 import type { StripeObject } from '../state.js';
-import { clone, find, respond, respondList, update } from './helpers.js';
+import { clone, find, respond, respondList, retrieve, update } from './helpers.js';
 import { invalidParam, missingParam } from '../errors.js';
 
 /** Stripe's test tokens that make a charge fail, and the failure each one produces. */
@@ -68,7 +68,7 @@ export function registerCharges(router: Router) {
     const items = ctx.account.store.all('charge').filter((c) => !customer || c.customer === customer);
     return respondList(ctx, items, '/v1/charges', 'charge');
   });
-  router.on('GET', '/v1/charges/:id', (ctx) => respond(ctx, find(ctx, 'charge', ctx.path.id!)));
+  router.on('GET', '/v1/charges/:id', (ctx) => retrieve(ctx, 'charge'));
   router.on('POST', '/v1/charges/:id', (ctx) => {
     allowOnly(ctx.params, ['description', 'metadata', 'receipt_email']);
     const before = find(ctx, 'charge', ctx.path.id!);

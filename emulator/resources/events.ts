@@ -3,7 +3,7 @@ import { buildWebhookEndpoint } from '../objects/event.js';
 import { allowOnly, applyMetadata, arrayOf, bool, nullableStr, requireStr, str } from '../params.js';
 import type { Router } from '../router.js';
 import type { StripeObject } from '../state.js';
-import { clone, find, respond, respondList } from './helpers.js';
+import { clone, find, respond, respondList, retrieve } from './helpers.js';
 
 function eventTypes(value: unknown[] | undefined, param: string): string[] | undefined {
   if (!value) return undefined;
@@ -29,7 +29,7 @@ export function registerEvents(router: Router) {
       'event',
     );
   });
-  router.on('GET', '/v1/events/:id', (ctx) => respond(ctx, find(ctx, 'event', ctx.path.id!)));
+  router.on('GET', '/v1/events/:id', (ctx) => retrieve(ctx, 'event'));
 
   router.on('POST', '/v1/webhook_endpoints', (ctx) => {
     allowOnly(ctx.params, ['url', 'enabled_events', 'description', 'metadata', 'connect', 'api_version']);
@@ -52,7 +52,7 @@ export function registerEvents(router: Router) {
     allowOnly(ctx.params, ['limit', 'starting_after', 'ending_before']);
     return respondList(ctx, ctx.account.store.all('webhook_endpoint'), '/v1/webhook_endpoints', 'webhook endpoint');
   });
-  router.on('GET', '/v1/webhook_endpoints/:id', (ctx) => respond(ctx, find(ctx, 'webhook_endpoint', ctx.path.id!, 'webhook endpoint')));
+  router.on('GET', '/v1/webhook_endpoints/:id', (ctx) => retrieve(ctx, 'webhook_endpoint', 'webhook endpoint'));
   router.on('POST', '/v1/webhook_endpoints/:id', (ctx) => {
     allowOnly(ctx.params, ['url', 'enabled_events', 'description', 'metadata', 'disabled']);
     const endpoint = clone(find(ctx, 'webhook_endpoint', ctx.path.id!, 'webhook endpoint'));

@@ -1,4 +1,5 @@
 import { missingResource } from '../errors.js';
+import { allowOnly } from '../params.js';
 import { expandPaths, render } from '../expand.js';
 import { createdFilter, paginate } from '../list.js';
 import type { RequestContext } from '../router.js';
@@ -8,6 +9,12 @@ export function find(ctx: RequestContext, type: string, id: string, noun = type)
   const obj = ctx.account.store.get(id, type);
   if (!obj || obj._deleted) throw missingResource(noun, id);
   return obj;
+}
+
+/** GET /v1/<things>/:id — only `expand` is accepted. */
+export function retrieve(ctx: RequestContext, type: string, noun = type): Record<string, any> {
+  allowOnly(ctx.params, []);
+  return respond(ctx, find(ctx, type, ctx.path.id!, noun));
 }
 
 export function respond(ctx: RequestContext, obj: StripeObject): Record<string, any> {

@@ -4,7 +4,7 @@ import { buildInvoice } from '../objects/invoice.js';
 import { allowOnly, applyMetadata, bool, nullableStr, oneOf, requireStr, str } from '../params.js';
 import type { RequestContext, Router } from '../router.js';
 import type { StripeObject } from '../state.js';
-import { clone, find, respond, respondList, update } from './helpers.js';
+import { clone, find, respond, respondList, retrieve, update } from './helpers.js';
 
 const notDraft = (inv: StripeObject, action: string) =>
   new StripeApiError(
@@ -77,7 +77,7 @@ export function registerInvoices(router: Router) {
     return respondList(ctx, items, '/v1/invoices', 'invoice');
   });
 
-  router.on('GET', '/v1/invoices/:id', (ctx) => respond(ctx, find(ctx, 'invoice', ctx.path.id!)));
+  router.on('GET', '/v1/invoices/:id', (ctx) => retrieve(ctx, 'invoice'));
 
   router.on('GET', '/v1/invoices/:id/lines', (ctx) => {
     allowOnly(ctx.params, ['limit', 'starting_after', 'ending_before']);

@@ -7,7 +7,7 @@ import { buildSubscription, buildSubscriptionItem } from '../objects/subscriptio
 import { allowOnly, applyMetadata, arrayOf, bool, int, nullableStr, objectOf, oneOf, requireStr, str } from '../params.js';
 import type { RequestContext, Router } from '../router.js';
 import type { StripeObject } from '../state.js';
-import { clone, find, respond, respondList, update } from './helpers.js';
+import { clone, find, respond, respondList, retrieve, update } from './helpers.js';
 
 const STATUSES = [
   'active',
@@ -198,7 +198,7 @@ export function registerSubscriptions(router: Router) {
     return respondList(ctx, items, '/v1/subscriptions', 'subscription');
   });
 
-  router.on('GET', '/v1/subscriptions/:id', (ctx) => respond(ctx, find(ctx, 'subscription', ctx.path.id!)));
+  router.on('GET', '/v1/subscriptions/:id', (ctx) => retrieve(ctx, 'subscription'));
 
   router.on('POST', '/v1/subscriptions/:id', (ctx) => {
     allowOnly(ctx.params, [

@@ -182,18 +182,19 @@ function subscriptionFor(kind: PersonaKind, r: Random): SubSpec | null {
     case 'recovered_failure':
       return { start, items: [{ price: 'pro-monthly', quantity: 1 }] };
     case 'past_due':
+      // The guide's red example: last successful payment about 45 days ago, three failures in the last 30 days.
       return {
-        start: days(r.int(150, 400)),
-        items: [{ price: plan, quantity: 1 }],
-        unpaid_since: days(r.int(40, 50)),
-        failure_codes: ['insufficient_funds', 'card_declined'],
+        start: `-45d-${r.int(2, 10)}mo`,
+        items: [{ price: r.pick(['starter-monthly', 'pro-monthly']), quantity: 1 }],
+        unpaid_since: days(40),
+        failure_codes: ['insufficient_funds', 'card_declined', 'insufficient_funds'],
         retries: 3,
       };
     case 'hard_decline':
       return {
-        start,
+        start: `-20d-${r.int(2, 10)}mo`,
         items: [{ price: 'pro-monthly', quantity: 1 }],
-        unpaid_since: days(r.int(10, 25)),
+        unpaid_since: days(25),
         failure_codes: [r.pick(['stolen_card', 'lost_card', 'fraudulent'])],
         retries: 2,
       };

@@ -7,15 +7,24 @@ import { buildInvoice } from '../objects/invoice.js';
 import { addInterval, type Interval } from '../objects/periods.js';
 import { buildSubscription, buildSubscriptionItem, type SubscriptionStatus } from '../objects/subscription.js';
 import type { Account, StripeObject } from '../state.js';
-import type { Scenario, ScenarioAccount, ScenarioSubscription, ScenarioTime } from './schema.js';
+import { RELATIVE_TIME, type Scenario, type ScenarioAccount, type ScenarioSubscription, type ScenarioTime } from './schema.js';
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 7 * 86400 };
 
 export function resolveTime(t: ScenarioTime, now: number): number {
   if (typeof t === 'number') return t;
   if (t === 'now') return now;
-  const rel = /^([+-])(\d+(?:\.\d+)?)([smhdw])$/.exec(t);
-  if (rel) return Math.round(now + (rel[1] === '-' ? -1 : 1) * Number(rel[2]) * UNIT_SECONDS[rel[3]!]!);
+  if (RELATIVE_TIME.test(t)) {
+    let at = now;
+    for (const [, sign, amount, unit] of t.matchAll(/([+-])(\d+(?:\.\d+)?)(mo|y|s|m|h|d|w)/g)) {
+      const n = (sign === '-' ? -1 : 1) * Number(amount);
+      // Months and years follow the calendar, as billing periods do.
+      if (unit === 'mo') at = addInterval(at, 'month', Math.round(n));
+      else if (unit === 'y') at = addInterval(at, 'year', Math.round(n));
+      else at = Math.round(at + n * UNIT_SECONDS[unit!]!);
+    }
+    return at;
+  }
   return Math.floor(Date.parse(t) / 1000);
 }
 

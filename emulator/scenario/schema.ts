@@ -1,12 +1,13 @@
 import { z } from 'zod';
 
-/** A time relative to the moment the scenario is loaded ("-45d", "-3h", "+7d", "now") or absolute (ISO date, unix seconds). */
-export const timeSchema = z.union([
-  z.literal('now'),
-  z.string().regex(/^[+-]\d+(\.\d+)?[smhdw]$/, 'must look like "-45d", "+2w", "-3h" or "now"'),
-  z.iso.datetime(),
-  z.number().int().positive(),
-]);
+/**
+ * A time relative to the moment the scenario is loaded — "-45d", "-3h", "+2w", "-6mo", "-1y", or several
+ * steps such as "-45d-6mo" (calendar months and years) — "now", an ISO date-time, or unix seconds.
+ */
+export const RELATIVE_TIME = /^([+-]\d+(\.\d+)?(mo|y|s|m|h|d|w))+$/;
+export const timeSchema = z.union([z.literal('now'), z.string().regex(RELATIVE_TIME), z.iso.datetime(), z.number().int().positive()], {
+  error: 'must look like "-45d", "+2w", "-3h", "-6mo", "-45d-6mo", "now", an ISO date-time or unix seconds',
+});
 export type ScenarioTime = z.infer<typeof timeSchema>;
 
 const metadata = z.record(z.string().max(40), z.string().max(500)).optional();
