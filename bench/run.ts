@@ -1,0 +1,44 @@
+import { writeFile } from 'node:fs/promises';
+import { emulatorBench } from './emulator.bench.js';
+import type { Benchmark, BenchResult } from './types.js';
+
+/** Every benchmark, by name; `npm run bench -- <name>` runs one. */
+const BENCHMARKS: Benchmark[] = [emulatorBench];
+
+function verdict(r: BenchResult): string {
+  const ok = r.direction === 'max' ? r.value <= r.target : r.value >= r.target;
+  return ok ? 'ok' : 'MISSED';
+}
+
+async function main() {
+  const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const unknown = wanted.filter((w) => !BENCHMARKS.some((b) => b.name === w));
+  if (unknown.length > 0) {
+    process.stderr.write(`Unknown benchmark: ${unknown.join(', ')}. Available: ${BENCHMARKS.map((b) => b.name).join(', ')}\n`);
+    process.exit(2);
+  }
+  const selected = wanted.length > 0 ? BENCHMARKS.filter((b) => wanted.includes(b.name)) : BENCHMARKS;
+  const results: BenchResult[] = [];
+  for (const bench of selected) {
+    process.stdout.write(`▶ ${bench.name}: ${bench.description}\n`);
+    results.push(...(await bench.run()));
+  }
+  const rows = results.map((r) => [
+    r.name,
+    `${r.value} ${r.unit}`,
+    `${r.direction === 'max' ? '≤' : '≥'} ${r.target} ${r.unit}`,
+    verdict(r),
+  ]);
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...[['benchmark', 'value', 'target', ''], ...rows].map((row) => row[i]!.length)));
+  const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  process.stdout.write(
+    `\n${line(['benchmark', 'value', 'target', ''])}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n`,
+  );
+  await writeFile('bench-results.json', `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write('\nWrote bench-results.json\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
