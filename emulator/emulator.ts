@@ -10,7 +10,7 @@ import { handleOAuth } from './oauth.js';
 import { Random } from './random.js';
 import { registerResources } from './resources/index.js';
 import { Router } from './router.js';
-import { type Account, createAccount, IdGenerator, type StripeObject } from './state.js';
+import { type Account, createAccount, IdGenerator, Store, type StripeObject } from './state.js';
 import { type DeliveryOptions, WebhookDispatcher } from './webhooks.js';
 
 export interface RealismConfig {
@@ -328,12 +328,12 @@ export class Emulator {
     if (snapshot?.version !== 1 || !Array.isArray(snapshot.accounts)) throw new Error('Not an emulator state file (expected version 1).');
     this.accounts.clear();
     for (const saved of snapshot.accounts) {
-      const account = createAccount(this.ids, saved);
-      Object.assign(account, { ...saved, store: account.store, objects: undefined });
-      delete (account as Partial<{ objects: unknown }>).objects;
-      for (const obj of saved.objects) account.store.put(obj);
-      this.accounts.set(account.id, account);
-      if (account.id === this.platform.accountId) Object.assign(this.platformAccount, account);
+      const { objects, store: _ignored, ...fields } = saved as typeof saved & { objects: StripeObject[] };
+      const store = new Store();
+      for (const obj of objects) store.put(obj);
+      const account: Account = { ...(fields as Omit<Account, 'store'>), store };
+      if (account.id === this.platformAccount.id) Object.assign(this.platformAccount, { ...account, secretKey: this.platform.secretKey });
+      this.accounts.set(account.id, account.id === this.platformAccount.id ? this.platformAccount : account);
     }
     this.accounts.set(this.platformAccount.id, this.platformAccount);
   }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { generateScenario, ScenarioError, startEmulator } from './index.js';
@@ -74,9 +75,9 @@ async function main() {
     port: number('port', values.port, 0, 65535) ?? 12111,
     host: values.host,
     seed,
-    customers: values.scenario || (values.state && !values.save) ? undefined : customers,
+    customers: values.scenario || (values.state && existsSync(values.state)) ? undefined : customers,
     scenarioFile: values.scenario,
-    stateFile: values.state && !values.save ? values.state : undefined,
+    stateFile: values.state && existsSync(values.state) ? values.state : undefined,
     platform: {
       ...(values['client-id'] ? { clientId: values['client-id'] } : {}),
       ...(values['secret-key'] ? { secretKey: values['secret-key'] } : {}),

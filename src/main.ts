@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './app/config.js';
 import { createLogger } from './app/logger.js';
 import { type Role, migrate, startRuntime } from './app/runtime.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './db/embedded.js';
+import { type DemoStripe, startDemoStripe, withDemoStripe } from './demo/demo-stripe.js';
 
 function parseRoles(role: string | undefined): Role[] {
   if (role === undefined || role === 'all') return ['api', 'worker'];
@@ -14,7 +15,7 @@ function parseRoles(role: string | undefined): Role[] {
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { role: { type: 'string' }, 'migrate-only': { type: 'boolean' } } });
   const roles = parseRoles(values.role);
-  const config = await loadConfig();
+  let config = await loadConfig();
   const logger = createLogger(config.logLevel);
 
   if (!config.databaseUrl && roles.length === 1) {
@@ -27,6 +28,16 @@ async function main(): Promise<void> {
   if (values['migrate-only']) {
     await embedded?.stop();
     return;
+  }
+
+  let demo: DemoStripe | null = null;
+  if (config.stripe.demoMode) {
+    if (roles.length === 2) {
+      demo = await startDemoStripe(config, logger);
+      config = withDemoStripe(config, demo);
+    } else {
+      logger.warn('no Stripe credentials: the demo Stripe emulator runs only when all roles share one process');
+    }
   }
 
   const runtime = await startRuntime({ config, logger, databaseUrl, roles });
@@ -49,6 +60,7 @@ async function main(): Promise<void> {
     force.unref();
     try {
       await runtime.close();
+      await demo?.stop();
       await embedded?.stop();
       logger.info('stopped cleanly');
       process.exit(0);

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -80,11 +81,15 @@ describe('npm start', () => {
       .map((c) => c.split(';')[0])
       .join('; ');
 
+    expect(first.output()).toContain('demo mode: Stripe emulator started');
     expect(await stop(first)).toBe(0);
     expect(first.output()).toContain('stopped cleanly');
+    // The demo Stripe keeps its state (and so a connection) between runs.
+    expect(existsSync(path.join(dataDir, 'emulator-state.json'))).toBe(true);
 
     const second = start(env);
     await healthy(port, 30_000);
+    expect(second.output()).toMatch(/Stripe emulator started.*"restored":true|"restored":true.*Stripe emulator started/);
     const me = await fetch(`http://127.0.0.1:${port}/api/v1/me`, { headers: { cookie } });
     expect(me.status).toBe(200);
     expect(((await me.json()) as { organizations: { name: string }[] }).organizations[0]!.name).toBe('Kept');

@@ -325,3 +325,41 @@ describe('realism switches', () => {
     }
   });
 });
+
+describe('accounts', () => {
+  it('keeps several connected accounts apart, live and test, chosen by Stripe-Account or Stripe-Context', async () => {
+    const multi = await start({
+      scenario: {
+        version: 1,
+        accounts: [
+          { name: 'Live Co', livemode: true, customers: [{ key: 'a', name: 'Live customer' }] },
+          {
+            name: 'Test Co',
+            livemode: false,
+            customers: [
+              { key: 'b', name: 'Test customer' },
+              { key: 'c', name: 'Other test customer' },
+            ],
+          },
+        ],
+      },
+    });
+    try {
+      const [live, test] = multi.emulator.connectedAccounts();
+      await connect(multi, live!.id);
+      await connect(multi, test!.id);
+      const s = sdk(multi);
+      const liveCustomers = await s.customers.list({}, { stripeAccount: live!.id });
+      expect(liveCustomers.data.map((c) => c.name)).toEqual(['Live customer']);
+      expect(liveCustomers.data[0]!.livemode).toBe(true);
+      const res = await fetch(`${multi.url}/v1/customers`, {
+        headers: { authorization: `Bearer ${'sk_test_pulsescore_demo_platform_key'}`, 'stripe-context': test!.id },
+      });
+      const body = (await res.json()) as { data: { livemode: boolean }[] };
+      expect(body.data).toHaveLength(2);
+      expect(body.data.every((c) => c.livemode === false)).toBe(true);
+    } finally {
+      await multi.close();
+    }
+  });
+});

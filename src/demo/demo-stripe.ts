@@ -1,0 +1,64 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { type RunningEmulator, startEmulator } from '../../emulator/index.js';
+import type { Config } from '../app/config.js';
+import type { AppLogger } from '../app/logger.js';
+
+export const DEMO_CUSTOMERS = 300;
+export const DEMO_SEED = 42;
+
+export interface DemoStripe {
+  apiBase: string;
+  clientId: string;
+  secretKey: string;
+  webhookSecret: string;
+  /** Saves the emulator's state (so a connection survives restarts) and stops it. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Demo mode: without Stripe credentials PulseScore runs the bundled Stripe emulator, seeded with a generated
+ * business, and points itself at it. The emulator's state is kept in the data folder between runs.
+ */
+export async function startDemoStripe(config: Config, logger: AppLogger): Promise<DemoStripe> {
+  const stateFile = path.join(config.dataDir, 'emulator-state.json');
+  const restore = existsSync(stateFile);
+  const running: RunningEmulator = await startEmulator({
+    seed: DEMO_SEED,
+    ...(restore ? { stateFile } : { customers: DEMO_CUSTOMERS }),
+    platform: {
+      redirectUris: [`${config.appUrl}/api/v1/integrations/stripe/callback`],
+      webhookUrl: `${config.appUrl}/api/v1/webhooks/stripe`,
+    },
+  });
+  const { platform } = running.emulator;
+  logger.info({ url: running.url, restored: restore }, 'demo mode: Stripe emulator started (no Stripe credentials configured)');
+  return {
+    apiBase: running.url,
+    clientId: platform.clientId,
+    secretKey: platform.secretKey,
+    webhookSecret: platform.webhookSecret,
+    async stop() {
+      try {
+        await running.emulator.saveTo(stateFile);
+      } catch (err) {
+        logger.warn({ err }, 'could not save the demo Stripe state');
+      }
+      await running.close();
+    },
+  };
+}
+
+/** The configuration with the demo emulator as the Stripe platform. */
+export function withDemoStripe(config: Config, demo: DemoStripe): Config {
+  return {
+    ...config,
+    stripe: {
+      ...config.stripe,
+      apiBase: demo.apiBase,
+      clientId: demo.clientId,
+      secretKey: demo.secretKey,
+      webhookSecret: demo.webhookSecret,
+    },
+  };
+}
