@@ -51,7 +51,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.bodyLimitBytes,
     // Long ids reach validation and get a clear 400 instead of the router's bare 414.
-    maxParamLength: 1000,
+    routerOptions: { maxParamLength: 1000 },
     trustProxy: deps.trustProxy,
     requestIdHeader: false,
     genReqId: (req) => {
