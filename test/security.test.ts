@@ -14,7 +14,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 interface RouteCase {
   method: Method;
   path: string;
@@ -46,6 +46,16 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', path: '/api-keys' },
   { method: 'POST', path: '/api-keys', body: { name: 'k', role: 'member' } },
   { method: 'DELETE', path: '/api-keys/:id' },
+  { method: 'GET', path: '/integrations' },
+  { method: 'GET', path: '/integrations/stripe' },
+  { method: 'POST', path: '/integrations/stripe/connect' },
+  { method: 'GET', path: '/integrations/stripe/callback' },
+  { method: 'POST', path: '/integrations/stripe/sync' },
+  { method: 'GET', path: '/integrations/stripe/sync' },
+  { method: 'PUT', path: '/integrations/stripe/webhook-secret', body: { secret: 'whsec_abc' } },
+  { method: 'DELETE', path: '/integrations/stripe' },
+  { method: 'POST', path: '/webhooks/stripe', body: { id: 'evt_1' } },
+  { method: 'POST', path: '/webhooks/stripe/:token', body: { id: 'evt_1' } },
 ];
 
 const send = (c: TestClient, method: Method, path: string, body?: unknown, headers?: Record<string, string>) =>

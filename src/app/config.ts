@@ -85,6 +85,12 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const env = result.data;
+  if (Boolean(env.STRIPE_CLIENT_ID) !== Boolean(env.STRIPE_SECRET_KEY)) {
+    const missing = env.STRIPE_CLIENT_ID ? 'STRIPE_SECRET_KEY' : 'STRIPE_CLIENT_ID';
+    throw new ConfigError(
+      `Invalid configuration:\n  ${missing}: required with ${missing === 'STRIPE_SECRET_KEY' ? 'STRIPE_CLIENT_ID' : 'STRIPE_SECRET_KEY'} (set both, or neither for demo mode)`,
+    );
+  }
   if (env.NODE_ENV === 'production') {
     const missing = (['ENCRYPTION_KEY', 'SESSION_SECRET'] as const).filter((k) => !env[k]);
     if (missing.length > 0) {

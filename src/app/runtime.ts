@@ -14,7 +14,15 @@ import { maintenanceSchedules, purgeExpiredHandler } from '../maintenance/mainte
 import { createMembersService } from '../members/members.service.js';
 import { createOrganizationsRepo } from '../organizations/organizations.repo.js';
 import { createOrganizationsService } from '../organizations/organizations.service.js';
+import { createConnectionService } from '../stripe/connection.service.js';
+import { createStripePlatform, type StripePlatform } from '../stripe/stripe.client.js';
+import { syncJob } from '../stripe/sync.jobs.js';
+import { createSyncService, type SyncService } from '../stripe/sync.service.js';
+import { processEventJob } from '../stripe/webhooks.jobs.js';
+import { createWebhookService, type WebhookService } from '../stripe/webhooks.service.js';
+import { handle } from '../jobs/jobs.worker.js';
 import type { Config } from './config.js';
+import { createSecretBox } from './secrets.js';
 import type { App } from './http.js';
 import type { AppLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -43,13 +51,29 @@ export async function migrate(databaseUrl: string, logger: AppLogger): Promise<v
   }
 }
 
-function buildJobs(deps: { database: DatabaseHandle; logger: AppLogger; config: Config }): RegisteredJob[] {
+function buildJobs(deps: {
+  database: DatabaseHandle;
+  logger: AppLogger;
+  config: Config;
+  sync: SyncService;
+  webhooks: WebhookService;
+}): RegisteredJob[] {
   const { database, logger, config } = deps;
   return [
     mailDeliveryHandler({ db: database.db, logger, config: config.mail }),
     purgeExpiredHandler({ db: database.db, logger }),
+    handle(syncJob, (p, meta) => deps.sync.execute(p.runId, meta)),
+    handle(processEventJob, (p, meta) => deps.webhooks.process(p.eventRowId, meta)),
   ] as RegisteredJob[];
 }
+
+/** The Stripe platform, when credentials are configured (demo mode fills them with the emulator's). */
+function stripePlatform(config: Config): StripePlatform | null {
+  const { clientId, secretKey, webhookSecret, apiBase } = config.stripe;
+  return clientId && secretKey ? createStripePlatform({ clientId, secretKey, webhookSecret, apiBase }) : null;
+}
+
+const STALE_SYNC_CHECK_MS = 10_000;
 
 export async function startRuntime(options: { config: Config; logger: AppLogger; databaseUrl: string; roles: Role[] }): Promise<Runtime> {
   const { config, logger, databaseUrl, roles } = options;
@@ -68,13 +92,27 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
   });
   const authService = createAuthService({ gateway: createAuthGateway(auth, config.appUrl), db });
   const apiKeys = createApiKeysService({ db });
+  const secrets = createSecretBox(config.encryptionKey);
+  const platform = stripePlatform(config);
+  const sync = createSyncService({ db, platform, logger });
+  const connections = createConnectionService({
+    db,
+    platform,
+    secrets,
+    sessionSecret: config.sessionSecret,
+    appUrl: config.appUrl,
+    sync,
+    logger,
+  });
+  const webhooks = createWebhookService({ db, platform, secrets, logger, onDeauthorized: (orgId) => connections.revokedAtStripe(orgId) });
 
   let worker: Runner | null = null;
+  let staleCheck: NodeJS.Timeout | null = null;
   if (roles.includes('worker')) {
     worker = await startWorker({
       pool,
       logger,
-      jobs: buildJobs({ database, logger, config }),
+      jobs: buildJobs({ database, logger, config, sync, webhooks }),
       schedules: maintenanceSchedules,
       events: {
         onJobFinished: (job, outcome, seconds) => {
@@ -83,6 +121,11 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
         },
       },
     });
+    // Syncs whose worker died (crash, kill) are resumed from their saved cursors.
+    const recover = () => void sync.recoverStale().catch((err: unknown) => logger.warn({ err }, 'could not check for stalled syncs'));
+    recover();
+    staleCheck = setInterval(recover, STALE_SYNC_CHECK_MS);
+    staleCheck.unref();
   }
 
   let app: App | null = null;
@@ -100,6 +143,9 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
         members: createMembersService({ db }),
         invitations: createInvitationsService({ db, mailer, appUrl: config.appUrl }),
         apiKeys,
+        connections,
+        sync,
+        webhooks,
       },
       readiness: {
         database: () => pingDatabase(pool),
@@ -119,6 +165,7 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
     close() {
       closing ??= (async () => {
         if (app) await app.close();
+        if (staleCheck) clearInterval(staleCheck);
         if (worker) await worker.stop();
         await database.close();
       })();

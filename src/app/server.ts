@@ -22,6 +22,11 @@ import type { MembersService } from '../members/members.service.js';
 import { registerMemberRoutes } from '../members/members.routes.js';
 import { registerOrganizationRoutes } from '../organizations/organizations.routes.js';
 import type { OrganizationsService } from '../organizations/organizations.service.js';
+import type { ConnectionService } from '../stripe/connection.service.js';
+import { registerIntegrationRoutes } from '../stripe/stripe.routes.js';
+import type { SyncService } from '../stripe/sync.service.js';
+import { registerWebhookRoutes } from '../stripe/webhooks.routes.js';
+import type { WebhookService } from '../stripe/webhooks.service.js';
 import { errorHandler } from './error-handler.js';
 import type { App } from './http.js';
 import type { AppLogger } from './logger.js';
@@ -40,6 +45,9 @@ export interface ServerDeps {
     members: MembersService;
     invitations: InvitationsService;
     apiKeys: ApiKeysService;
+    connections: ConnectionService;
+    sync: SyncService;
+    webhooks: WebhookService;
   };
   readiness: Record<string, ReadinessCheck>;
 }
@@ -122,6 +130,8 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
       registerMemberRoutes(api, { members: services.members, authenticate });
       registerInvitationRoutes(api, { invitations: services.invitations, authenticate });
       registerApiKeyRoutes(api, { apiKeys: services.apiKeys, authenticate });
+      registerIntegrationRoutes(api, { connections: services.connections, sync: services.sync, authenticate });
+      await registerWebhookRoutes(api, { webhooks: services.webhooks });
     },
     { prefix: '/api/v1' },
   );

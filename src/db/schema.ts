@@ -87,6 +87,157 @@ export interface MailOutboxTable {
   sent_at: NullableTimestamp;
 }
 
+type Json<T> = ColumnType<T, string, string>;
+type Ts = ColumnType<Date, Date | string, Date | string>;
+type NullableTs = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export interface StripeConnectionsTable {
+  id: Generated<string>;
+  org_id: string;
+  stripe_account_id: string;
+  livemode: boolean;
+  scope: string;
+  status: 'connected' | 'disconnected';
+  access_token_enc: string | null;
+  refresh_token_enc: string | null;
+  webhook_secret_enc: string | null;
+  webhook_token: string;
+  connected_by: string | null;
+  connected_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  disconnected_at: NullableTs;
+  disconnect_reason: string | null;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface OAuthStatesTable {
+  id: string;
+  org_id: string;
+  user_id: string;
+  expires_at: Ts;
+  used_at: NullableTs;
+  created_at: CreatedAt;
+}
+
+export type SyncStatus = 'running' | 'succeeded' | 'failed' | 'canceled';
+
+export interface SyncRunsTable {
+  id: Generated<string>;
+  org_id: string;
+  kind: 'initial' | 'manual';
+  status: SyncStatus;
+  phase: Generated<string>;
+  cursors: ColumnType<Record<string, { after: string | null; done: boolean }>, string | undefined, string>;
+  counts: ColumnType<Record<string, number>, string | undefined, string>;
+  error: string | null;
+  owner_token: string | null;
+  heartbeat_at: NullableTs;
+  requested_by: string | null;
+  started_at: CreatedAt;
+  finished_at: NullableTs;
+}
+
+interface SourceVersion {
+  source_ts: Generated<number>;
+  source_event_id: string | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface CustomersTable extends SourceVersion {
+  id: Generated<string>;
+  org_id: string;
+  external_id: string;
+  email: string | null;
+  name: string | null;
+  currency: string | null;
+  first_seen_at: Ts;
+  metadata: Json<Record<string, string>>;
+  deleted_at: NullableTs;
+  last_seen_at: NullableTs;
+  score_dirty_at: NullableTs;
+}
+
+export interface SubscriptionsTable extends SourceVersion {
+  id: Generated<string>;
+  org_id: string;
+  stripe_subscription_id: string;
+  stripe_customer_id: string;
+  status: string;
+  plan_name: string | null;
+  amount_cents: number;
+  currency: string;
+  interval: string | null;
+  interval_count: number;
+  current_period_start: NullableTs;
+  current_period_end: NullableTs;
+  cancel_at_period_end: boolean;
+  cancel_at: NullableTs;
+  canceled_at: NullableTs;
+  ended_at: NullableTs;
+  trial_start: NullableTs;
+  trial_end: NullableTs;
+  started_at: NullableTs;
+  items: Json<unknown[]>;
+  discounts: Json<unknown[]>;
+}
+
+export interface PaymentsTable extends SourceVersion {
+  id: Generated<string>;
+  org_id: string;
+  stripe_payment_id: string;
+  stripe_customer_id: string;
+  amount_cents: number;
+  currency: string;
+  status: 'succeeded' | 'failed' | 'pending';
+  failure_code: string | null;
+  failure_message: string | null;
+  paid_at: Ts;
+}
+
+export interface InvoicesTable extends SourceVersion {
+  id: Generated<string>;
+  org_id: string;
+  stripe_invoice_id: string;
+  stripe_customer_id: string;
+  stripe_subscription_id: string | null;
+  status: string;
+  currency: string;
+  subtotal_cents: number;
+  total_cents: number;
+  amount_due_cents: number;
+  amount_paid_cents: number;
+  period_start: NullableTs;
+  period_end: NullableTs;
+  issued_at: Ts;
+  paid_at: NullableTs;
+  lines: Json<unknown[]>;
+}
+
+export interface StripeEventsTable {
+  id: Generated<string>;
+  org_id: string;
+  stripe_event_id: string;
+  type: string;
+  stripe_created: number;
+  payload: Json<Record<string, any>>;
+  status: Generated<'pending' | 'processed' | 'skipped' | 'failed'>;
+  attempts: Generated<number>;
+  error: string | null;
+  received_at: CreatedAt;
+  processed_at: NullableTs;
+}
+
+export interface OrgEventsTable {
+  id: Generated<string>;
+  org_id: string;
+  type: string;
+  customer_external_id: string | null;
+  payload: Json<Record<string, unknown>>;
+  occurred_at: Ts;
+  dedup_key: string;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -95,4 +246,13 @@ export interface Database {
   invitations: InvitationsTable;
   api_keys: ApiKeysTable;
   mail_outbox: MailOutboxTable;
+  stripe_connections: StripeConnectionsTable;
+  oauth_states: OAuthStatesTable;
+  sync_runs: SyncRunsTable;
+  customers: CustomersTable;
+  subscriptions: SubscriptionsTable;
+  payments: PaymentsTable;
+  invoices: InvoicesTable;
+  stripe_events: StripeEventsTable;
+  org_events: OrgEventsTable;
 }

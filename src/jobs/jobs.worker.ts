@@ -4,7 +4,15 @@ import type { z } from 'zod';
 import type { AppLogger } from '../app/logger.js';
 import type { JobDefinition, ScheduleDefinition } from './jobs.registry.js';
 
-export type JobHandler<S extends z.ZodType> = (payload: z.infer<S>, meta: { attempt: number; jobId: string }) => Promise<void>;
+export interface JobMeta {
+  attempt: number;
+  maxAttempts: number;
+  jobId: string;
+  /** Aborts a few seconds into a graceful shutdown: long jobs stop at a safe point and continue later. */
+  signal: AbortSignal;
+}
+
+export type JobHandler<S extends z.ZodType> = (payload: z.infer<S>, meta: JobMeta) => Promise<void>;
 
 export interface RegisteredJob<S extends z.ZodType = z.ZodType> {
   definition: JobDefinition<S>;
@@ -45,7 +53,12 @@ function buildTaskList(jobs: RegisteredJob[], logger: AppLogger, events: JobEven
         return;
       }
       try {
-        await handler(parsed.data, { attempt: helpers.job.attempts, jobId: helpers.job.id });
+        await handler(parsed.data, {
+          attempt: helpers.job.attempts,
+          maxAttempts: helpers.job.max_attempts,
+          jobId: helpers.job.id,
+          signal: helpers.abortSignal,
+        });
         events.onJobFinished?.(definition.name, 'success', (performance.now() - started) / 1000);
       } catch (err) {
         events.onJobFinished?.(definition.name, 'failure', (performance.now() - started) / 1000);

@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/app/config.js';
 import type { App } from '../../src/app/http.js';
 import { createLogger } from '../../src/app/logger.js';
 import { type Runtime, type Role, startRuntime } from '../../src/app/runtime.js';
+import { freePort } from '../../src/db/embedded.js';
 
 export const APP_URL = 'http://localhost:3000';
 
@@ -27,18 +28,27 @@ export class LogCapture {
 export interface TestApp {
   runtime: Runtime;
   app: App;
+  url: string;
   logs: LogCapture;
   client(): TestClient;
   close(): Promise<void>;
 }
 
-export async function startTestApp(options: { databaseUrl: string; env?: Record<string, string>; roles?: Role[] }): Promise<TestApp> {
+export async function startTestApp(options: {
+  databaseUrl: string;
+  env?: Record<string, string>;
+  roles?: Role[];
+  listen?: boolean;
+}): Promise<TestApp> {
   const logs = new LogCapture();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'pulsescore-test-'));
+  // A listening app (for webhooks and redirects from the emulator) gets its own address as APP_URL.
+  const port = options.listen ? await freePort() : 3000;
+  const appUrl = options.listen ? `http://127.0.0.1:${port}` : APP_URL;
   const config = await loadConfig({
     NODE_ENV: 'test',
     DATA_DIR: dataDir,
-    APP_URL,
+    APP_URL: appUrl,
     ENCRYPTION_KEY: 'a'.repeat(64),
     SESSION_SECRET: 'test-session-secret-that-is-long-enough',
     LOG_LEVEL: 'debug',
@@ -48,12 +58,14 @@ export async function startTestApp(options: { databaseUrl: string; env?: Record<
   const runtime = await startRuntime({ config, logger, databaseUrl: options.databaseUrl, roles: options.roles ?? ['api', 'worker'] });
   const app = runtime.app!;
   await app.ready();
+  if (options.listen) await app.listen({ port, host: '127.0.0.1' });
   let n = 0;
   return {
     runtime,
     app,
     logs,
-    client: () => new TestClient(app, `10.9.${Math.floor(n / 250)}.${(n++ % 250) + 1}`),
+    url: appUrl,
+    client: () => new TestClient(app, `10.9.${Math.floor(n / 250)}.${(n++ % 250) + 1}`, appUrl),
     close: () => runtime.close(),
   };
 }
@@ -73,6 +85,7 @@ export class TestClient {
   constructor(
     private readonly app: App,
     readonly ip: string,
+    private readonly origin = APP_URL,
   ) {}
 
   async request(method: InjectOptions['method'], url: string, body?: unknown, headers: Record<string, string> = {}): Promise<TestResponse> {
@@ -82,7 +95,7 @@ export class TestClient {
       url,
       remoteAddress: this.ip,
       headers: {
-        origin: APP_URL,
+        origin: this.origin,
         ...(cookie ? { cookie } : {}),
         ...(this.bearer ? { authorization: `Bearer ${this.bearer}` } : {}),
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),

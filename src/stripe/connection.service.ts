@@ -1,0 +1,195 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import Stripe from 'stripe';
+import { AppError, conflict, notFound } from '../app/errors.js';
+import type { AppLogger } from '../app/logger.js';
+import type { SecretBox } from '../app/secrets.js';
+import { createSigner } from '../app/secrets.js';
+import { type OrgContext, requireRole } from '../auth/roles.js';
+import type { Database } from '../db/schema.js';
+import { createConnectionsRepo, createOAuthStatesRepo } from './connections.repo.js';
+import type { StripePlatform } from './stripe.client.js';
+import { runDto, type SyncService } from './sync.service.js';
+import { createSyncRunsRepo } from './sync-runs.repo.js';
+
+const STATE_TTL_MS = 10 * 60 * 1000;
+
+/** The messages the Integrations page shows after the OAuth round trip, per the guide's troubleshooting table. */
+export const CALLBACK_ERRORS: Record<string, string> = {
+  invalid_client:
+    'Stripe did not recognise PulseScore (invalid_client): the Stripe Client ID is configured incorrectly. Contact support at support@pulsescore.app.',
+  access_denied: 'You cancelled the connection in Stripe (access_denied). Click Connect Stripe again and choose Allow access.',
+  redirect_uri_mismatch:
+    'Stripe refused the redirect address (redirect_uri_mismatch). This is a configuration issue on the PulseScore side — contact support at support@pulsescore.app.',
+  invalid_state: 'This connection link is not valid. Start again with Connect Stripe.',
+  state_used: 'This connection link was already used. Start again with Connect Stripe.',
+  state_expired: 'This connection link expired after 10 minutes. Start again with Connect Stripe.',
+  state_user_mismatch:
+    'This connection was started by someone else, or in another organization. Start again with Connect Stripe while signed in as yourself.',
+  invalid_grant: 'Stripe did not accept the authorization (it expired or was already used). Start again with Connect Stripe.',
+  not_configured: 'Stripe is not configured on this PulseScore server. Contact support at support@pulsescore.app.',
+  already_connected: 'Stripe is already connected. Disconnect it first (Settings → Integrations → ⋮ → Disconnect), then reconnect.',
+  stripe_error:
+    'Stripe could not complete the connection. Try again in a minute; if it keeps failing, contact support at support@pulsescore.app.',
+};
+
+export interface ConnectionDeps {
+  db: Kysely<Database>;
+  platform: StripePlatform | null;
+  secrets: SecretBox;
+  sessionSecret: string;
+  appUrl: string;
+  sync: SyncService;
+  logger: AppLogger;
+}
+
+export interface CallbackInput {
+  code?: string | undefined;
+  state?: string | undefined;
+  error?: string | undefined;
+  error_description?: string | undefined;
+}
+
+export function createConnectionService(deps: ConnectionDeps) {
+  const { db, secrets, appUrl } = deps;
+  const signer = createSigner(`stripe-oauth-state:${deps.sessionSecret}`);
+  const connections = createConnectionsRepo(db);
+  const states = createOAuthStatesRepo(db);
+  const redirectUri = `${appUrl}/api/v1/integrations/stripe/callback`;
+  const integrationsPage = `${appUrl}/settings/integrations`;
+
+  const done = (params: Record<string, string>) => `${integrationsPage}?${new URLSearchParams({ integration: 'stripe', ...params })}`;
+  const failed = (code: string) => done({ status: 'error', code, message: CALLBACK_ERRORS[code] ?? CALLBACK_ERRORS.stripe_error! });
+
+  function platform(): StripePlatform {
+    if (!deps.platform) throw new AppError(503, 'stripe_not_configured', CALLBACK_ERRORS.not_configured!);
+    return deps.platform;
+  }
+
+  async function status(orgId: string) {
+    const [connection, latest] = await Promise.all([connections.find(orgId), createSyncRunsRepo(db).latest(orgId)]);
+    const connected = connection?.status === 'connected';
+    return {
+      provider: 'stripe' as const,
+      configured: deps.platform !== null,
+      connected,
+      status: connection ? connection.status : ('not_connected' as const),
+      accountId: connection?.stripe_account_id ?? null,
+      livemode: connection?.livemode ?? null,
+      label: connection ? `Stripe${connection.livemode ? '' : ' (test)'}` : 'Stripe',
+      scope: connection?.scope ?? null,
+      connectedAt: connection?.connected_at.toISOString() ?? null,
+      disconnectedAt: connection?.disconnected_at?.toISOString() ?? null,
+      lastSync: latest ? runDto(latest) : null,
+      webhook: {
+        url: `${appUrl}/api/v1/webhooks/stripe`,
+        accountEndpointUrl: connection ? `${appUrl}/api/v1/webhooks/stripe/${connection.webhook_token}` : null,
+        signingSecretSet: Boolean(connection?.webhook_secret_enc),
+      },
+    };
+  }
+
+  return {
+    status,
+
+    async connect(ctx: OrgContext & { userId: string }) {
+      requireRole(ctx, 'admin', 'connect integrations');
+      const p = platform();
+      const existing = await connections.find(ctx.orgId);
+      if (existing?.status === 'connected') throw conflict('already_connected', CALLBACK_ERRORS.already_connected!);
+      const id = randomUUID();
+      await states.create({ id, orgId: ctx.orgId, userId: ctx.userId, expiresAt: new Date(Date.now() + STATE_TTL_MS) });
+      return { url: p.authorizeUrl({ state: signer.sign(id), redirectUri }) };
+    },
+
+    /** Finishes the OAuth round trip and answers where to send the browser (always the Integrations page). */
+    async callback(input: CallbackInput, caller: { userId: string | null }): Promise<string> {
+      const stateId = input.state ? signer.verify(input.state) : null;
+      if (!stateId) return failed('invalid_state');
+      const state = await states.consume(stateId);
+      if (!state) return failed('state_used');
+      if (state.expires_at.getTime() < Date.now()) return failed('state_expired');
+      if (caller.userId !== state.user_id) return failed('state_user_mismatch');
+      const membership = await db
+        .selectFrom('members')
+        .select('role')
+        .where('org_id', '=', state.org_id)
+        .where('user_id', '=', state.user_id)
+        .executeTakeFirst();
+      if (!membership || membership.role === 'member') return failed('state_user_mismatch');
+      if (input.error) return failed(CALLBACK_ERRORS[input.error] ? input.error : 'stripe_error');
+      if (!input.code) return failed('invalid_grant');
+      if (!deps.platform) return failed('not_configured');
+      const existing = await connections.find(state.org_id);
+      if (existing?.status === 'connected') return failed('already_connected');
+      let token: Stripe.OAuthToken;
+      try {
+        token = await deps.platform.client.oauth.token({ grant_type: 'authorization_code', code: input.code });
+      } catch (err) {
+        deps.logger.warn({ code: (err as { type?: string }).type }, 'Stripe OAuth token exchange failed');
+        if (err instanceof Stripe.errors.StripeInvalidGrantError) return failed('invalid_grant');
+        if (err instanceof Stripe.errors.StripeInvalidClientError) return failed('invalid_client');
+        return failed('stripe_error');
+      }
+      await connections.save({
+        orgId: state.org_id,
+        accountId: token.stripe_user_id!,
+        livemode: token.livemode ?? false,
+        scope: token.scope ?? 'read_only',
+        accessTokenEnc: secrets.seal(token.access_token!),
+        refreshTokenEnc: token.refresh_token ? secrets.seal(token.refresh_token) : null,
+        webhookToken: existing?.webhook_token ?? randomBytes(18).toString('base64url'),
+        userId: state.user_id,
+      });
+      await deps.sync.request(state.org_id, 'initial', state.user_id);
+      return done({ status: 'connected', account: token.stripe_user_id!, livemode: String(token.livemode ?? false) });
+    },
+
+    async setWebhookSecret(ctx: OrgContext, secret: string | null) {
+      requireRole(ctx, 'admin', 'change integration settings');
+      if (!(await connections.setWebhookSecret(ctx.orgId, secret ? secrets.seal(secret) : null))) throw notFound('Stripe connection');
+      return status(ctx.orgId);
+    },
+
+    async sync(ctx: OrgContext) {
+      requireRole(ctx, 'admin', 'start a sync');
+      const connection = await connections.find(ctx.orgId);
+      if (connection?.status !== 'connected') throw conflict('not_connected', 'Stripe is not connected. Connect Stripe first.');
+      const { run, started } = await deps.sync.request(ctx.orgId, 'manual', ctx.userId);
+      return { started, sync: runDto(run) };
+    },
+
+    /** Deauthorizes at Stripe, stops syncs and webhook processing; keeps the data. */
+    async disconnect(ctx: OrgContext) {
+      requireRole(ctx, 'admin', 'disconnect integrations');
+      const connection = await connections.find(ctx.orgId);
+      if (connection?.status !== 'connected') throw notFound('Stripe connection');
+      if (deps.platform) {
+        try {
+          await deps.platform.client.oauth.deauthorize({
+            client_id: deps.platform.config.clientId,
+            stripe_user_id: connection.stripe_account_id,
+          });
+        } catch (err) {
+          // Already revoked on Stripe's side: nothing left to undo there.
+          deps.logger.warn({ err: (err as Error).message }, 'Stripe deauthorize failed; disconnecting locally');
+        }
+      }
+      await db.transaction().execute(async (trx) => {
+        await createConnectionsRepo(trx).markDisconnected(ctx.orgId, 'disconnected_by_user');
+        await createSyncRunsRepo(trx).cancelRunning(ctx.orgId, 'Stripe was disconnected.');
+      });
+      return status(ctx.orgId);
+    },
+
+    /** Stripe told us the account revoked access (account.application.deauthorized). */
+    async revokedAtStripe(orgId: string) {
+      await db.transaction().execute(async (trx) => {
+        await createConnectionsRepo(trx).markDisconnected(orgId, 'deauthorized_in_stripe');
+        await createSyncRunsRepo(trx).cancelRunning(orgId, 'Access was revoked in Stripe.');
+      });
+    },
+  };
+}
+
+export type ConnectionService = ReturnType<typeof createConnectionService>;

@@ -1,0 +1,125 @@
+import { type App, authErrors, errorSchema, noContent } from '../app/http.js';
+import type { Authenticate } from '../auth/authenticate.js';
+import { orgContext, requireUser } from '../auth/roles.js';
+import type { ConnectionService } from './connection.service.js';
+import {
+  callbackQuery,
+  connectResponse,
+  integrationsResponse,
+  stripeIntegrationSchema,
+  syncProgressResponse,
+  syncStartedResponse,
+  webhookSecretBody,
+} from './stripe.schemas.js';
+import type { SyncService } from './sync.service.js';
+
+const tags = ['Integrations'];
+const errors = { ...authErrors, 409: errorSchema, 503: errorSchema };
+
+export function registerIntegrationRoutes(
+  app: App,
+  deps: { connections: ConnectionService; sync: SyncService; authenticate: Authenticate },
+) {
+  const { connections, sync, authenticate } = deps;
+
+  app.get(
+    '/integrations',
+    {
+      schema: { tags, summary: 'Integrations of the organization and their state', response: { 200: integrationsResponse, ...authErrors } },
+    },
+    async (request) => ({
+      integrations: [await connections.status(orgContext(await authenticate(request)).orgId)],
+    }),
+  );
+
+  app.get(
+    '/integrations/stripe',
+    {
+      schema: {
+        tags,
+        summary: 'Stripe connection: account, mode, last sync, webhook URL',
+        response: { 200: stripeIntegrationSchema, ...authErrors },
+      },
+    },
+    async (request) => connections.status(orgContext(await authenticate(request)).orgId),
+  );
+
+  app.post(
+    '/integrations/stripe/connect',
+    {
+      schema: {
+        tags,
+        summary: 'Start connecting Stripe (admin): the URL of Stripe’s consent page',
+        response: { 200: connectResponse, ...errors },
+      },
+    },
+    async (request) => {
+      const actor = await authenticate(request);
+      const user = requireUser(actor, 'connect Stripe');
+      return connections.connect({ ...orgContext(actor), userId: user.userId });
+    },
+  );
+
+  app.get(
+    '/integrations/stripe/callback',
+    {
+      schema: {
+        tags,
+        summary: 'Where Stripe sends the browser back; redirects to the Integrations page with the outcome',
+        querystring: callbackQuery,
+        response: { 302: noContent },
+      },
+    },
+    async (request, reply) => {
+      // The signed-in user must be the one who started the flow; without a session the state check fails.
+      const actor = await authenticate(request).catch(() => null);
+      const location = await connections.callback(request.query, { userId: actor?.type === 'user' ? actor.userId : null });
+      return reply.redirect(location);
+    },
+  );
+
+  app.post(
+    '/integrations/stripe/sync',
+    {
+      schema: {
+        tags,
+        summary: 'Re-import everything from Stripe (admin); answers the running sync if one is running',
+        response: { 202: syncStartedResponse, ...errors },
+      },
+    },
+    async (request, reply) => reply.status(202).send(await connections.sync(orgContext(await authenticate(request)))),
+  );
+
+  app.get(
+    '/integrations/stripe/sync',
+    { schema: { tags, summary: 'Progress of the current or last sync', response: { 200: syncProgressResponse, ...authErrors } } },
+    async (request) => ({
+      sync: await sync.progress(orgContext(await authenticate(request)).orgId),
+    }),
+  );
+
+  app.put(
+    '/integrations/stripe/webhook-secret',
+    {
+      schema: {
+        tags,
+        summary: 'Set (or clear) the signing secret of an account-level webhook endpoint (admin)',
+        body: webhookSecretBody,
+        response: { 200: stripeIntegrationSchema, ...errors },
+      },
+    },
+    async (request) => connections.setWebhookSecret(orgContext(await authenticate(request)), request.body.secret),
+  );
+
+  app.delete(
+    '/integrations/stripe',
+    {
+      schema: {
+        tags,
+        summary: 'Disconnect Stripe (admin): deauthorizes, stops syncs, keeps the data',
+        response: { 200: stripeIntegrationSchema, ...errors },
+      },
+    },
+    async (request) => connections.disconnect(orgContext(await authenticate(request))),
+  );
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+export const syncSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['initial', 'manual']),
+    status: z.enum(['running', 'succeeded', 'failed', 'canceled']),
+    phase: z.string(),
+    counts: z.record(z.string(), z.number()),
+    message: z.string(),
+    error: z.string().nullable(),
+    startedAt: z.string(),
+    finishedAt: z.string().nullable(),
+  })
+  .meta({ id: 'SyncRun' });
+
+export const stripeIntegrationSchema = z
+  .object({
+    provider: z.literal('stripe'),
+    configured: z.boolean(),
+    connected: z.boolean(),
+    status: z.enum(['connected', 'disconnected', 'not_connected']),
+    accountId: z.string().nullable(),
+    livemode: z.boolean().nullable(),
+    label: z.string().describe('"Stripe" or "Stripe (test)" for test-mode connections'),
+    scope: z.string().nullable(),
+    connectedAt: z.string().nullable(),
+    disconnectedAt: z.string().nullable(),
+    lastSync: syncSchema.nullable(),
+    webhook: z.object({
+      url: z.string().describe('The platform webhook URL to configure in Stripe'),
+      accountEndpointUrl: z
+        .string()
+        .nullable()
+        .describe('URL for an endpoint created in the connected account itself (uses the signing secret set here)'),
+      signingSecretSet: z.boolean(),
+    }),
+  })
+  .meta({ id: 'StripeIntegration' });
+
+export const integrationsResponse = z.object({ integrations: z.array(stripeIntegrationSchema) });
+export const connectResponse = z.object({ url: z.string() });
+export const syncStartedResponse = z.object({ started: z.boolean(), sync: syncSchema });
+export const syncProgressResponse = z.object({ sync: syncSchema.nullable() });
+export const webhookSecretBody = z.strictObject({
+  secret: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9_]+$/, 'must be a Stripe signing secret (whsec_…)')
+    .max(200)
+    .nullable(),
+});
+export const callbackQuery = z.object({
+  code: z.string().max(500).optional(),
+  state: z.string().max(500).optional(),
+  scope: z.string().max(100).optional(),
+  error: z.string().max(100).optional(),
+  error_description: z.string().max(1000).optional(),
+});
+export const webhookAck = z.object({ received: z.boolean(), stored: z.number(), ignored: z.string().nullable() });
+export const webhookTokenParam = z.strictObject({
+  token: z
+    .string()
+    .min(10)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/, 'is not a valid endpoint token'),
+});

@@ -1,0 +1,94 @@
+import type { RunningEmulator, StartOptions } from '../../emulator/index.js';
+import { startEmulator } from '../../emulator/index.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { signUp, startTestApp, type SignedUpUser, type TestApp, type TestClient, waitFor } from './app.js';
+
+export const WEBHOOK_SECRET = 'whsec_test_platform_connect_secret';
+
+export interface StripeWorld {
+  database: TestDatabase;
+  emulator: RunningEmulator;
+  t: TestApp;
+  close(): Promise<void>;
+}
+
+/** PulseScore (listening on a port) wired to an emulator as its Stripe platform, both ways. */
+export async function startStripeWorld(options: { emulator?: StartOptions; env?: Record<string, string> } = {}): Promise<StripeWorld> {
+  const database = await createTestDatabase();
+  const emulator = await startEmulator({
+    customers: 30,
+    seed: 11,
+    ...options.emulator,
+    platform: { webhookSecret: WEBHOOK_SECRET, ...options.emulator?.platform },
+    realism: { rateLimitEnabled: false, ...options.emulator?.realism },
+  });
+  const { platform } = emulator.emulator;
+  const t = await startTestApp({
+    databaseUrl: database.url,
+    listen: true,
+    env: {
+      STRIPE_CLIENT_ID: platform.clientId,
+      STRIPE_SECRET_KEY: platform.secretKey,
+      STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      STRIPE_API_BASE: emulator.url,
+      ...options.env,
+    },
+  });
+  platform.redirectUris = [`${t.url}/api/v1/integrations/stripe/callback`];
+  platform.webhookUrl = `${t.url}/api/v1/webhooks/stripe`;
+  return {
+    database,
+    emulator,
+    t,
+    async close() {
+      await t.close();
+      await emulator.close();
+      await database.drop();
+    },
+  };
+}
+
+/** Clicks through the connect flow like a person: Connect Stripe → consent page → Allow access → back to PulseScore. */
+export async function connectStripe(
+  world: StripeWorld,
+  client: TestClient,
+  options: { accountId?: string; decision?: 'allow' | 'deny' } = {},
+) {
+  const start = await client.post('/api/v1/integrations/stripe/connect');
+  if (start.status !== 200) throw new Error(`connect failed: ${start.status} ${start.text}`);
+  const authorize = new URL(start.body.url);
+  const consent = await fetch(authorize);
+  if (!(await consent.text()).includes('Allow access')) throw new Error('no consent page');
+  const form = new URLSearchParams(authorize.searchParams);
+  form.set('account', options.accountId ?? world.emulator.emulator.connectedAccounts()[0]!.id);
+  form.set('decision', options.decision ?? 'allow');
+  const decided = await fetch(`${world.emulator.url}/oauth/authorize`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form,
+  });
+  const back = new URL(decided.headers.get('location')!);
+  const landing = await client.get(`${back.pathname}${back.search}`);
+  return { authorizeUrl: authorize, callback: back, landing: new URL(String(landing.headers.location)) };
+}
+
+export async function waitForSync(client: TestClient, timeoutMs = 60_000) {
+  return waitFor(
+    async () => {
+      const res = await client.get('/api/v1/integrations/stripe/sync');
+      const sync = res.body?.sync;
+      return sync && sync.status !== 'running' ? sync : null;
+    },
+    timeoutMs,
+    50,
+  );
+}
+
+export async function ownerWithStripe(world: StripeWorld): Promise<SignedUpUser> {
+  const owner = await signUp(world.t, { organizationName: 'Synced Co' });
+  await connectStripe(world, owner.client);
+  const sync = await waitForSync(owner.client);
+  if (sync.status !== 'succeeded') throw new Error(`sync ${sync.status}: ${sync.error}`);
+  return owner;
+}
