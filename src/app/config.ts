@@ -44,6 +44,7 @@ const envSchema = z.object({
     .min(1024)
     .default(1024 * 1024),
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  SYNC_STALE_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -70,6 +71,8 @@ export interface Config {
   bodyLimitBytes: number;
   /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
   trustProxy: boolean;
+  /** A sync whose worker has been silent this long is resumed by another worker. */
+  syncStaleSeconds: number;
 }
 
 export function decodeKey(value: string): Buffer | null {
@@ -148,5 +151,6 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     trustProxy: env.TRUST_PROXY === 'true',
+    syncStaleSeconds: env.SYNC_STALE_SECONDS,
   };
 }

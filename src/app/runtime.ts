@@ -73,8 +73,6 @@ function stripePlatform(config: Config): StripePlatform | null {
   return clientId && secretKey ? createStripePlatform({ clientId, secretKey, webhookSecret, apiBase }) : null;
 }
 
-const STALE_SYNC_CHECK_MS = 10_000;
-
 export async function startRuntime(options: { config: Config; logger: AppLogger; databaseUrl: string; roles: Role[] }): Promise<Runtime> {
   const { config, logger, databaseUrl, roles } = options;
   const database = connectDatabase(databaseUrl, { max: 15 });
@@ -94,7 +92,7 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
   const apiKeys = createApiKeysService({ db });
   const secrets = createSecretBox(config.encryptionKey);
   const platform = stripePlatform(config);
-  const sync = createSyncService({ db, platform, logger });
+  const sync = createSyncService({ db, platform, logger, staleSeconds: config.syncStaleSeconds });
   const connections = createConnectionService({
     db,
     platform,
@@ -124,7 +122,7 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
     // Syncs whose worker died (crash, kill) are resumed from their saved cursors.
     const recover = () => void sync.recoverStale().catch((err: unknown) => logger.warn({ err }, 'could not check for stalled syncs'));
     recover();
-    staleCheck = setInterval(recover, STALE_SYNC_CHECK_MS);
+    staleCheck = setInterval(recover, Math.min(10_000, (config.syncStaleSeconds * 1000) / 2));
     staleCheck.unref();
   }
 

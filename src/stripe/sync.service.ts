@@ -140,6 +140,8 @@ export interface SyncDeps {
   platform: StripePlatform | null;
   logger: AppLogger;
   retry?: RetryOptions;
+  /** Seconds without a heartbeat after which another worker resumes a run. */
+  staleSeconds?: number;
   /** Called after a run completes, e.g. to re-score the organization. */
   onCompleted?: (orgId: string) => Promise<void>;
 }
@@ -147,6 +149,7 @@ export interface SyncDeps {
 export function createSyncService(deps: SyncDeps) {
   const { db, logger } = deps;
   const runs = createSyncRunsRepo(db);
+  const staleSeconds = deps.staleSeconds ?? STALE_AFTER_SECONDS;
 
   /** Starts a full import unless one is running; answers the running one in that case. */
   async function request(orgId: string, kind: 'initial' | 'manual', userId: string | null) {
@@ -209,14 +212,14 @@ export function createSyncService(deps: SyncDeps) {
   /** The sync job: claims the run, walks the four streams side by side, and finishes it. Resumable at every page. */
   async function execute(runId: string, meta: Pick<JobMeta, 'attempt' | 'maxAttempts' | 'signal'>): Promise<void> {
     const token = randomUUID();
-    const run = await runs.claim(runId, token, STALE_AFTER_SECONDS);
+    const run = await runs.claim(runId, token, staleSeconds);
     if (!run) return;
     if (!deps.platform) {
       await runs.finish(runId, 'failed', 'failed', 'Stripe is not configured on this server.', token);
       return;
     }
     const stripe = deps.platform.client;
-    const beat = setInterval(() => void runs.heartbeat(runId, token).catch(() => undefined), 5000);
+    const beat = setInterval(() => void runs.heartbeat(runId, token).catch(() => undefined), Math.max(1000, (staleSeconds * 1000) / 6));
     const abort = new AbortController();
     const onAbort = () => abort.abort();
     meta.signal.addEventListener('abort', onAbort);
@@ -264,7 +267,7 @@ export function createSyncService(deps: SyncDeps) {
 
   /** Queues a continuation for every run whose worker died; called at start-up and periodically by workers. */
   async function recoverStale(): Promise<number> {
-    const stale = await runs.stale(STALE_AFTER_SECONDS);
+    const stale = await runs.stale(staleSeconds);
     for (const run of stale) await enqueue(db, syncJob, { runId: run.id });
     if (stale.length > 0) logger.warn({ runs: stale.map((r) => r.id) }, 'resuming Stripe syncs whose worker stopped');
     return stale.length;

@@ -92,3 +92,30 @@ export async function ownerWithStripe(world: StripeWorld): Promise<SignedUpUser>
   if (sync.status !== 'succeeded') throw new Error(`sync ${sync.status}: ${sync.error}`);
   return owner;
 }
+
+/**
+ * What a sync run should have imported from the emulator: every customer and subscription, customers' charges
+ * and invoices created inside the run's windows (read from the run, since they are fixed when it starts).
+ */
+export async function emulatorTruth(world: StripeWorld, orgId: string) {
+  const run = await world.t.runtime.database.db
+    .selectFrom('sync_runs')
+    .select('cursors')
+    .where('org_id', '=', orgId)
+    .orderBy('started_at', 'desc')
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  return truthFor(world, run.cursors.charges!.since!, run.cursors.invoices!.since!);
+}
+
+export function truthFor(world: StripeWorld, chargesSince: number, invoicesSince: number) {
+  const store = world.emulator.emulator.connectedAccounts()[0]!.store;
+  const charges = store.all('charge').filter((c) => c.created >= chargesSince);
+  return {
+    customers: store.all('customer').filter((c) => !c._deleted).length,
+    subscriptions: store.all('subscription').length,
+    payments: charges.filter((c) => c.customer !== null).length,
+    invoices: store.all('invoice').filter((i) => !i._deleted && i.created >= invoicesSince).length,
+    anonymous_charges_skipped: charges.filter((c) => c.customer === null).length,
+  };
+}
