@@ -1,9 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { emulatorBench } from './emulator.bench.js';
+import { stripeSyncBench } from './stripe-sync.bench.js';
 import type { Benchmark, BenchResult } from './types.js';
 
 /** Every benchmark, by name; `npm run bench -- <name>` runs one. */
-const BENCHMARKS: Benchmark[] = [emulatorBench];
+const BENCHMARKS: Benchmark[] = [emulatorBench, stripeSyncBench];
 
 function verdict(r: BenchResult): string {
   const ok = r.direction === 'max' ? r.value <= r.target : r.value >= r.target;

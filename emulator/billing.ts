@@ -67,7 +67,7 @@ export function billPeriod(emulator: Emulator, account: Account, sub: StripeObje
     const price = account.store.get(item.price.id) ?? item.price;
     const quantity = item.quantity ?? 0;
     return {
-      amount: itemAmount(price, quantity, price._tiers),
+      amount: itemAmount(price, quantity, account.store.hidden(price.id)._tiers),
       description: `${quantity} × ${account.store.get(price.product)?.name ?? 'Subscription'} (at ${price.unit_amount ?? 'tiered'} / ${price.recurring?.interval ?? 'month'})`,
       quantity,
       period: options.period,

@@ -133,7 +133,7 @@ export class Emulator {
   /** Records an event for a change and delivers it to the account's endpoints and, for Connect, the platform's. */
   emit(account: Account, type: string, object: StripeObject, previousAttributes?: Record<string, unknown>): StripeObject {
     const connect = account !== this.platformAccount;
-    const snapshot = JSON.parse(JSON.stringify(object, (k, v) => (k.startsWith('_') ? undefined : v))) as StripeObject;
+    const snapshot = structuredClone(account.store.get(object.id) ?? object);
     const event = buildEvent(this.context(account), {
       type,
       object: snapshot,
@@ -144,11 +144,13 @@ export class Emulator {
     const payload = JSON.stringify(event, null, 2);
     const wants = (ep: StripeObject) => ep.status === 'enabled' && (ep.enabled_events.includes('*') || ep.enabled_events.includes(type));
     for (const ep of account.store.all('webhook_endpoint')) {
-      if (!ep._connect && wants(ep)) this.dispatcher.enqueue({ eventId: event.id, url: ep.url, secret: ep._secret, payload });
+      const { _connect, _secret } = account.store.hidden(ep.id);
+      if (!_connect && wants(ep)) this.dispatcher.enqueue({ eventId: event.id, url: ep.url, secret: _secret, payload });
     }
     if (connect && account.connected) {
       for (const ep of this.platformAccount.store.all('webhook_endpoint')) {
-        if (ep._connect && wants(ep)) this.dispatcher.enqueue({ eventId: event.id, url: ep.url, secret: ep._secret, payload });
+        const { _connect, _secret } = this.platformAccount.store.hidden(ep.id);
+        if (_connect && wants(ep)) this.dispatcher.enqueue({ eventId: event.id, url: ep.url, secret: _secret, payload });
       }
       if (this.platform.webhookUrl) {
         this.dispatcher.enqueue({ eventId: event.id, url: this.platform.webhookUrl, secret: this.platform.webhookSecret, payload });
@@ -224,7 +226,7 @@ export class Emulator {
   }
 
   private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-    const text = JSON.stringify(body, null, 2);
+    const text = JSON.stringify(body);
     res.writeHead(status, {
       'content-type': 'application/json',
       'request-id': `req_${this.ids.token(14)}`,
@@ -319,7 +321,7 @@ export class Emulator {
       accounts: [...this.accounts.values()].map((a) => ({
         ...a,
         store: undefined,
-        objects: a.store.types().flatMap((t) => a.store.all(t).slice().reverse()),
+        objects: a.store.types().flatMap((t) => a.store.allWithHidden(t)),
       })),
     };
   }

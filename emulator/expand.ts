@@ -33,7 +33,8 @@ export function expandPaths(value: FormValue | undefined): string[] {
 
 /** Returns a deep copy of `obj` with each `expand[]` path resolved and internal fields removed. */
 export function render(store: Store, obj: Record<string, any>, paths: string[], listResponse = false): Record<string, any> {
-  let out = clean(obj);
+  // Stored objects hold only Stripe's fields; expansion copies what it changes, so nothing stored is mutated.
+  let out = obj;
   for (const path of paths) {
     const segments = path.split('.');
     if (segments.filter((s) => s !== 'data').length > MAX_DEPTH) {
@@ -46,27 +47,19 @@ export function render(store: Store, obj: Record<string, any>, paths: string[], 
   return out;
 }
 
-function clean(value: any): any {
-  if (Array.isArray(value)) return value.map(clean);
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, any> = {};
-  for (const [k, v] of Object.entries(value)) if (!k.startsWith('_') && v !== undefined) out[k] = clean(v);
-  return out;
-}
-
 function expandAt(store: Store, node: any, segments: string[], path: string, original: any): any {
   if (segments.length === 0 || node === null || node === undefined) return node;
   const [seg, ...rest] = segments as [string, ...string[]];
   if (Array.isArray(node)) return node.map((n) => expandAt(store, n, segments, path, original));
   if (typeof node !== 'object') return node;
   if (seg === 'tiers' && node.object === 'price') {
-    const raw = store.get(node.id)?.[HIDDEN_TIERS];
-    return { ...node, tiers: raw ? clean(raw) : undefined };
+    const raw = store.hidden(node.id)[HIDDEN_TIERS];
+    return { ...node, tiers: raw ?? undefined };
   }
   if (!(seg in node)) throw invalid(path, `This property cannot be expanded (${seg}).`);
   const value = node[seg];
   if (EXPANDABLE.has(seg)) {
-    const resolve = (v: any) => (typeof v === 'string' ? (store.get(v) ? clean(store.get(v)) : v) : v);
+    const resolve = (v: any) => (typeof v === 'string' ? (store.get(v) ?? v) : v);
     const replaced = Array.isArray(value) ? value.map(resolve) : resolve(value);
     return { ...node, [seg]: expandAt(store, replaced, rest, path, original) };
   }

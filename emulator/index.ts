@@ -15,6 +15,8 @@ export interface StartOptions extends EmulatorOptions {
   host?: string;
   /** Generate a business with this many customers… */
   customers?: number;
+  /** …in live mode, with this share of customers holding a second (add-on) subscription. */
+  generate?: { livemode?: boolean; addOnRate?: number };
   /** …or load this scenario file (JSON). */
   scenarioFile?: string;
   /** …or this scenario object. */
@@ -48,7 +50,10 @@ export async function startEmulator(options: StartOptions = {}): Promise<Running
     }
     loaded = loadScenario(emulator, parseScenario(raw));
   } else if (options.customers !== undefined && options.customers > 0) {
-    loaded = loadScenario(emulator, parseScenario(generateScenario({ customers: options.customers, seed: options.seed ?? 42 })));
+    loaded = loadScenario(
+      emulator,
+      parseScenario(generateScenario({ customers: options.customers, seed: options.seed ?? 42, ...options.generate })),
+    );
   }
   const { url, port } = await emulator.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   return { emulator, url, port, loaded, close: () => emulator.close() };

@@ -11,6 +11,8 @@ Usage: npm run emulator -- [options]
   --host H               interface (default 127.0.0.1)
   --customers N          generate a business with N customers (default 500)
   --seed S               generator seed (default 42): the same seed gives the same business
+  --live                 generate a live-mode business (rate limit 100/s instead of 25/s)
+  --add-on-rate R        share of billed customers with a second, add-on subscription (0–1)
   --scenario FILE        load a scenario file instead of generating one (see emulator/README.md)
   --write-scenario FILE  write the generated scenario (with each customer's persona) and exit
   --state FILE           load state saved earlier; with --save, save it there on exit
@@ -44,6 +46,8 @@ async function main() {
       host: { type: 'string' },
       customers: { type: 'string' },
       seed: { type: 'string' },
+      live: { type: 'boolean' },
+      'add-on-rate': { type: 'string' },
       scenario: { type: 'string' },
       'write-scenario': { type: 'string' },
       state: { type: 'string' },
@@ -66,7 +70,14 @@ async function main() {
   const customers = number('customers', values.customers, 0, 1_000_000) ?? 500;
   const seed = number('seed', values.seed, 0, 2 ** 31) ?? 42;
   if (values['write-scenario']) {
-    await writeFile(values['write-scenario'], JSON.stringify(generateScenario({ customers, seed }), null, 2));
+    await writeFile(
+      values['write-scenario'],
+      JSON.stringify(
+        generateScenario({ customers, seed, livemode: values.live, addOnRate: number('add-on-rate', values['add-on-rate'], 0, 1) }),
+        null,
+        2,
+      ),
+    );
     process.stdout.write(`Wrote a scenario with ${customers} customers (seed ${seed}) to ${values['write-scenario']}\n`);
     return;
   }
@@ -76,6 +87,7 @@ async function main() {
     host: values.host,
     seed,
     customers: values.scenario || (values.state && existsSync(values.state)) ? undefined : customers,
+    generate: { livemode: values.live ?? false, addOnRate: number('add-on-rate', values['add-on-rate'], 0, 1) ?? 0 },
     scenarioFile: values.scenario,
     stateFile: values.state && existsSync(values.state) ? values.state : undefined,
     platform: {

@@ -5,6 +5,8 @@ export type StripeObject = Record<string, any> & { id: string; object: string };
 /** All objects of one Stripe account, listable newest first as Stripe lists them. */
 export class Store {
   private readonly byId = new Map<string, StripeObject>();
+  /** Emulator-only data kept beside objects (price tiers, endpoint secrets, tombstones): objects stay exactly Stripe's. */
+  private readonly extra = new Map<string, Record<string, unknown>>();
   private readonly seq = new Map<string, number>();
   private readonly byType = new Map<string, { ids: Set<string>; sorted: StripeObject[] | null }>();
   private counter = 0;
@@ -14,13 +16,36 @@ export class Store {
     return obj && (!type || obj.object === type) ? obj : undefined;
   }
 
+  /** Stores an object; keys starting with `_` are kept aside as emulator-only data (see `hidden`). */
   put(obj: StripeObject): StripeObject {
     if (!this.seq.has(obj.id)) this.seq.set(obj.id, this.counter++);
-    this.byId.set(obj.id, obj);
+    let visible = obj;
+    if (Object.keys(obj).some((k) => k.startsWith('_'))) {
+      visible = {} as StripeObject;
+      const hidden: Record<string, unknown> = { ...this.extra.get(obj.id) };
+      for (const [k, v] of Object.entries(obj)) {
+        if (!k.startsWith('_')) (visible as Record<string, unknown>)[k] = v;
+        else if (v !== undefined) hidden[k] = v;
+      }
+      this.extra.set(obj.id, hidden);
+    }
+    this.byId.set(obj.id, visible);
     const bucket = this.bucket(obj.object);
     bucket.ids.add(obj.id);
     bucket.sorted = null;
     return obj;
+  }
+
+  hidden(id: string): Record<string, any> {
+    return this.extra.get(id) ?? {};
+  }
+
+  /** Keeps a deleted object retrievable by id (Stripe answers `deleted: true`) but out of every list. */
+  tombstone(obj: StripeObject): void {
+    this.put({ ...obj, _deleted: true });
+    const bucket = this.bucket(obj.object);
+    bucket.ids.delete(obj.id);
+    bucket.sorted = null;
   }
 
   remove(id: string): void {
@@ -41,6 +66,38 @@ export class Store {
         .sort((a, b) => (b.created ?? 0) - (a.created ?? 0) || this.seq.get(b.id)! - this.seq.get(a.id)!);
     }
     return bucket.sorted;
+  }
+
+  /** Insertion order, the tie-breaker of the newest-first order. */
+  seqOf(id: string): number | undefined {
+    return this.seq.get(id);
+  }
+
+  /**
+   * Position of `id` in a newest-first list (from `all()` or any filtered copy of it), found by binary search
+   * on (created, insertion order): O(log n) where a scan would be O(n).
+   */
+  positionIn(list: StripeObject[], id: string): number {
+    const target = this.byId.get(id);
+    const targetSeq = this.seq.get(id);
+    if (!target || targetSeq === undefined) return -1;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const o = list[mid]!;
+      const before =
+        (o.created ?? 0) > (target.created ?? 0) || ((o.created ?? 0) === (target.created ?? 0) && this.seq.get(o.id)! > targetSeq);
+      if (before) lo = mid + 1;
+      else hi = mid;
+    }
+    return list[lo]?.id === id ? lo : -1;
+  }
+
+  /** Every object of a type in insertion order with its emulator-only data, for saving state. */
+  allWithHidden(type: string): StripeObject[] {
+    const ids = [...this.byId.values()].filter((o) => o.object === type).sort((a, b) => this.seq.get(a.id)! - this.seq.get(b.id)!);
+    return ids.map((o) => ({ ...o, ...this.extra.get(o.id) }));
   }
 
   count(type: string): number {

@@ -27,7 +27,7 @@ export function registerCatalog(router: Router) {
   router.on('GET', '/v1/products', (ctx) => {
     allowOnly(ctx.params, ['limit', 'starting_after', 'ending_before', 'created', 'active']);
     const active = bool(ctx.params, 'active');
-    const items = ctx.account.store.all('product').filter((p) => !p._deleted && (active === undefined || p.active === active));
+    const items = ctx.account.store.all('product').filter((p) => active === undefined || p.active === active);
     return respondList(ctx, items, '/v1/products', 'product');
   });
   router.on('GET', '/v1/products/:id', (ctx) => retrieve(ctx, 'product'));
@@ -222,12 +222,7 @@ export function registerCatalog(router: Router) {
   });
   router.on('GET', '/v1/coupons', (ctx) => {
     allowOnly(ctx.params, ['limit', 'starting_after', 'ending_before', 'created']);
-    return respondList(
-      ctx,
-      ctx.account.store.all('coupon').filter((c) => !c._deleted),
-      '/v1/coupons',
-      'coupon',
-    );
+    return respondList(ctx, ctx.account.store.all('coupon'), '/v1/coupons', 'coupon');
   });
   router.on('GET', '/v1/coupons/:id', (ctx) => retrieve(ctx, 'coupon'));
   router.on('POST', '/v1/coupons/:id', (ctx) => {
@@ -242,7 +237,7 @@ export function registerCatalog(router: Router) {
   router.on('DELETE', '/v1/coupons/:id', (ctx) => {
     const coupon = find(ctx, 'coupon', ctx.path.id!);
     // Existing discounts keep working after their coupon is deleted, so the object stays for them.
-    ctx.account.store.put({ ...coupon, valid: false, _deleted: true });
+    ctx.account.store.tombstone({ ...coupon, valid: false });
     ctx.emulator.emit(ctx.account, 'coupon.deleted', coupon);
     return { id: coupon.id, object: 'coupon', deleted: true };
   });

@@ -65,7 +65,8 @@ export function registerCharges(router: Router) {
   router.on('GET', '/v1/charges', (ctx) => {
     allowOnly(ctx.params, ['limit', 'starting_after', 'ending_before', 'created', 'customer', 'payment_intent']);
     const customer = str(ctx.params, 'customer');
-    const items = ctx.account.store.all('charge').filter((c) => !customer || c.customer === customer);
+    const all = ctx.account.store.all('charge');
+    const items = customer ? all.filter((c) => c.customer === customer) : all;
     return respondList(ctx, items, '/v1/charges', 'charge');
   });
   router.on('GET', '/v1/charges/:id', (ctx) => retrieve(ctx, 'charge'));

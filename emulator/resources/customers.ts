@@ -25,13 +25,14 @@ export function registerCustomers(router: Router) {
   router.on('GET', '/v1/customers', (ctx) => {
     allowOnly(ctx.params, ['limit', 'starting_after', 'ending_before', 'created', 'email']);
     const email = str(ctx.params, 'email');
-    const items = ctx.account.store.all('customer').filter((c) => !c._deleted && (email === undefined || c.email === email));
+    const all = ctx.account.store.all('customer');
+    const items = email === undefined ? all : all.filter((c) => c.email === email);
     return respondList(ctx, items, '/v1/customers', 'customer');
   });
 
   router.on('GET', '/v1/customers/:id', (ctx) => {
     const customer = ctx.account.store.get(ctx.path.id!, 'customer');
-    if (customer?._deleted) return { id: customer.id, object: 'customer', deleted: true };
+    if (customer && ctx.account.store.hidden(customer.id)._deleted) return { id: customer.id, object: 'customer', deleted: true };
     return respond(ctx, find(ctx, 'customer', ctx.path.id!));
   });
 
@@ -53,8 +54,7 @@ export function registerCustomers(router: Router) {
     for (const sub of ctx.account.store.all('subscription')) {
       if (sub.customer === customer.id && sub.status !== 'canceled' && sub.status !== 'incomplete_expired') cancelSubscription(ctx, sub);
     }
-    const tombstone = { ...customer, _deleted: true };
-    ctx.account.store.put(tombstone);
+    ctx.account.store.tombstone(customer);
     ctx.emulator.emit(ctx.account, 'customer.deleted', customer);
     return { id: customer.id, object: 'customer', deleted: true };
   });

@@ -1,13 +1,13 @@
 import { missingResource } from '../errors.js';
 import { allowOnly } from '../params.js';
 import { expandPaths, render } from '../expand.js';
-import { createdFilter, paginate } from '../list.js';
+import { createdRange, paginate } from '../list.js';
 import type { RequestContext } from '../router.js';
 import type { StripeObject } from '../state.js';
 
 export function find(ctx: RequestContext, type: string, id: string, noun = type): StripeObject {
   const obj = ctx.account.store.get(id, type);
-  if (!obj || obj._deleted) throw missingResource(noun, id);
+  if (!obj || ctx.account.store.hidden(id)._deleted) throw missingResource(noun, id);
   return obj;
 }
 
@@ -23,9 +23,11 @@ export function respond(ctx: RequestContext, obj: StripeObject): Record<string, 
 
 /** A Stripe list response over `items` (newest first), applying `created` and pagination. */
 export function respondList(ctx: RequestContext, items: StripeObject[], url: string, noun: string) {
-  const created = createdFilter(ctx.params.created);
-  const filtered = ctx.params.created === undefined ? items : items.filter(created);
-  return render(ctx.account.store, paginate(filtered, ctx.params, url, noun), expandPaths(ctx.params.expand), true);
+  const store = ctx.account.store;
+  const inRange = createdRange(items, ctx.params.created);
+  // Objects kept inside others (subscription items, invoice lines) are not in the store: those lists are scanned.
+  const locate = (id: string) => (store.get(id) ? store.positionIn(inRange, id) : inRange.findIndex((o) => o.id === id));
+  return render(store, paginate(inRange, ctx.params, url, noun, locate), expandPaths(ctx.params.expand), true);
 }
 
 /** Top-level fields whose values differ: Stripe's `previous_attributes` on `*.updated` events. */

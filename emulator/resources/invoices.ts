@@ -65,15 +65,16 @@ export function registerInvoices(router: Router) {
     const customer = str(ctx.params, 'customer');
     const subscription = str(ctx.params, 'subscription');
     const status = oneOf(ctx.params, 'status', ['draft', 'open', 'paid', 'uncollectible', 'void'] as const);
-    const items = ctx.account.store
-      .all('invoice')
-      .filter(
-        (i) =>
-          !i._deleted &&
-          (!customer || i.customer === customer) &&
-          (!subscription || i.subscription === subscription) &&
-          (!status || i.status === status),
-      );
+    const all = ctx.account.store.all('invoice');
+    const filtered = Boolean(customer || subscription || status);
+    const items = filtered
+      ? all.filter(
+          (i) =>
+            (!customer || i.customer === customer) &&
+            (!subscription || i.subscription === subscription) &&
+            (!status || i.status === status),
+        )
+      : all;
     return respondList(ctx, items, '/v1/invoices', 'invoice');
   });
 
@@ -103,7 +104,7 @@ export function registerInvoices(router: Router) {
   router.on('DELETE', '/v1/invoices/:id', (ctx) => {
     const invoice = find(ctx, 'invoice', ctx.path.id!);
     if (invoice.status !== 'draft') throw notDraft(invoice, 'delete');
-    ctx.account.store.put({ ...invoice, _deleted: true });
+    ctx.account.store.tombstone(invoice);
     ctx.emulator.emit(ctx.account, 'invoice.deleted', invoice);
     return { id: invoice.id, object: 'invoice', deleted: true };
   });

@@ -43,7 +43,8 @@ function discountsFrom(
     const couponId = typeof d.coupon === 'string' ? d.coupon : undefined;
     if (!couponId) throw missingParam(`${param}[${i}][coupon]`);
     const coupon = find(ctx, 'coupon', couponId);
-    if (coupon._deleted || !coupon.valid) throw invalidParam(`${param}[${i}][coupon]`, `Coupon ${couponId} is no longer valid.`);
+    if (ctx.account.store.hidden(coupon.id)._deleted || !coupon.valid)
+      throw invalidParam(`${param}[${i}][coupon]`, `Coupon ${couponId} is no longer valid.`);
     const discount = buildDiscount(ctx.emulator.context(ctx.account), {
       coupon: coupon as any,
       customer: owner.customer,
@@ -187,14 +188,16 @@ export function registerSubscriptions(router: Router) {
           : status
             ? s === status
             : s !== 'canceled';
-    const items = ctx.account.store
-      .all('subscription')
-      .filter(
-        (s) =>
-          matchesStatus(s.status) &&
-          (!customer || s.customer === customer) &&
-          (!price || s.items.data.some((i: StripeObject) => i.price.id === price)),
-      );
+    const all = ctx.account.store.all('subscription');
+    const items =
+      status === 'all' && !customer && !price
+        ? all
+        : all.filter(
+            (s) =>
+              matchesStatus(s.status) &&
+              (!customer || s.customer === customer) &&
+              (!price || s.items.data.some((i: StripeObject) => i.price.id === price)),
+          );
     return respondList(ctx, items, '/v1/subscriptions', 'subscription');
   });
 

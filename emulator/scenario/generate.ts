@@ -224,6 +224,15 @@ function subscriptionFor(kind: PersonaKind, r: Random): SubSpec | null {
   }
 }
 
+/** A second, independent subscription for extra storage, started some time after the main one. */
+function addOn(main: SubSpec, r: Random): SubSpec {
+  return {
+    start: days(r.int(20, 90)),
+    items: [{ price: 'storage-monthly', quantity: r.int(10, 100) }],
+    ...(main.canceled_at ? { canceled_at: 'now' } : {}),
+  };
+}
+
 /**
  * A realistic subscription business, the same for the same seed: healthy monthly and annual payers, growing
  * and shrinking accounts, trials, past-due and hard-declined cards, cancellations, customers without billing,
@@ -235,6 +244,8 @@ export function generateScenario(options: {
   accountName?: string;
   accountId?: string;
   livemode?: boolean;
+  /** Share of billed customers who also have a separate add-on subscription (0–1). */
+  addOnRate?: number;
 }): ScenarioInput {
   const r = new Random(options.seed);
   const weights = Object.fromEntries(Object.entries(PERSONAS).map(([k, v]) => [k, v.weight])) as Record<PersonaKind, number>;
@@ -264,7 +275,7 @@ export function generateScenario(options: {
       created: sub ? String(sub.start) : days(r.int(1, 300)),
       metadata: r.chance(0.3) ? { crm_id: `CRM-${10000 + i}`, segment: r.pick(['smb', 'mid-market', 'enterprise']) } : undefined,
       persona: { kind, expected: PERSONAS[kind].expected, note: PERSONAS[kind].note },
-      subscriptions: sub ? [sub] : [],
+      subscriptions: sub ? [sub, ...(options.addOnRate && r.chance(options.addOnRate) ? [addOn(sub, r)] : [])] : [],
       charges,
     });
   }

@@ -192,7 +192,7 @@ function loadSubscription(
   const id = spec.id ?? emulator.ids.id('sub', 24);
   const start = resolveTime(spec.start, now);
   const trialEnd = spec.trial_days ? start + spec.trial_days * 86400 : null;
-  const canceledAt = spec.canceled_at ? Math.min(resolveTime(spec.canceled_at, now), now) : null;
+  const canceledAt = spec.canceled_at ? Math.max(start, Math.min(resolveTime(spec.canceled_at, now), now)) : null;
   const unpaidSince = spec.unpaid_since ? resolveTime(spec.unpaid_since, now) : null;
   const firstPrice = catalog.prices.get(spec.items[0]!.price)!;
   const interval = firstPrice.recurring.interval as Interval;
@@ -202,7 +202,7 @@ function loadSubscription(
     { at: start, items: spec.items },
     ...(spec.changes ?? []).map((c) => ({ at: resolveTime(c.at, now), items: c.items })).sort((a, b) => a.at - b.at),
   ];
-  const itemsFor = (t: number) => phases.filter((p) => p.at <= t).at(-1)!.items;
+  const itemsFor = (t: number) => (phases.filter((p) => p.at <= t).at(-1) ?? phases[0]!).items;
 
   const discounts = (spec.discounts ?? []).map((d) => {
     const coupon = catalog.coupons.get(d.coupon)!;

@@ -45,6 +45,7 @@ const envSchema = z.object({
     .default(1024 * 1024),
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   SYNC_STALE_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -73,6 +74,8 @@ export interface Config {
   trustProxy: boolean;
   /** A sync whose worker has been silent this long is resumed by another worker. */
   syncStaleSeconds: number;
+  /** Jobs one worker process runs at once. */
+  workerConcurrency: number;
 }
 
 export function decodeKey(value: string): Buffer | null {
@@ -152,5 +155,6 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     trustProxy: env.TRUST_PROXY === 'true',
     syncStaleSeconds: env.SYNC_STALE_SECONDS,
+    workerConcurrency: env.WORKER_CONCURRENCY,
   };
 }

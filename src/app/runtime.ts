@@ -75,7 +75,7 @@ function stripePlatform(config: Config): StripePlatform | null {
 
 export async function startRuntime(options: { config: Config; logger: AppLogger; databaseUrl: string; roles: Role[] }): Promise<Runtime> {
   const { config, logger, databaseUrl, roles } = options;
-  const database = connectDatabase(databaseUrl, { max: 15 });
+  const database = connectDatabase(databaseUrl, { max: config.workerConcurrency + 10 });
   const { db, pool } = database;
   const metrics = createMetrics();
   const orgsRepo = createOrganizationsRepo(db);
@@ -110,6 +110,7 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
     worker = await startWorker({
       pool,
       logger,
+      concurrency: config.workerConcurrency,
       jobs: buildJobs({ database, logger, config, sync, webhooks }),
       schedules: maintenanceSchedules,
       events: {

@@ -126,7 +126,7 @@ export interface SyncRunsTable {
   kind: 'initial' | 'manual';
   status: SyncStatus;
   phase: Generated<string>;
-  cursors: ColumnType<Record<string, { after: string | null; done: boolean; since?: number }>, string | undefined, string>;
+  cursors: ColumnType<Record<string, { after: string | null; done: boolean; since?: number; until?: number }>, string | undefined, string>;
   counts: ColumnType<Record<string, number>, string | undefined, string>;
   error: string | null;
   owner_token: string | null;

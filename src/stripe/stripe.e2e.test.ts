@@ -25,11 +25,11 @@ function expected(world: StripeWorld) {
   const store = account.store;
   return {
     account,
-    customers: store.all('customer').filter((c) => !c._deleted),
+    customers: store.all('customer'),
     subscriptions: store.all('subscription'),
     charges: store.all('charge').filter((c) => c.customer !== null && c.created >= now - 90 * DAY),
     anonymous: store.all('charge').filter((c) => c.customer === null && c.created >= now - 90 * DAY),
-    invoices: store.all('invoice').filter((i) => !i._deleted && i.created >= now - 365 * DAY),
+    invoices: store.all('invoice').filter((i) => i.created >= now - 365 * DAY),
   };
 }
 

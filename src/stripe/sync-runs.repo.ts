@@ -5,8 +5,9 @@ export type StreamName = 'customers' | 'subscriptions' | 'charges' | 'invoices';
 export interface StreamCursor {
   after: string | null;
   done: boolean;
-  /** Lower bound of `created` for windowed streams, fixed when the run starts so that a resume walks the same list. */
+  /** `created` range of windowed streams, fixed when the run starts so that a resume walks the same list. */
   since?: number;
+  until?: number;
 }
 
 export function createSyncRunsRepo(db: Kysely<Database>) {
@@ -44,7 +45,7 @@ export function createSyncRunsRepo(db: Kysely<Database>) {
         .executeTakeFirst();
     },
     /** Starts a run unless one is running for the organization; returns the new run, or null. */
-    async start(input: { orgId: string; kind: 'initial' | 'manual'; userId: string | null; cursors: Record<StreamName, StreamCursor> }) {
+    async start(input: { orgId: string; kind: 'initial' | 'manual'; userId: string | null; cursors: Record<string, StreamCursor> }) {
       const row = await db
         .insertInto('sync_runs')
         .values({
@@ -77,7 +78,7 @@ export function createSyncRunsRepo(db: Kysely<Database>) {
     async advance(
       id: string,
       token: string,
-      stream: StreamName,
+      stream: string,
       cursor: StreamCursor,
       counts: Record<string, number>,
       phase: string,

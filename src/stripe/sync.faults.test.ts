@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../test/helpers/app.js';
+import { initialCursors } from './sync.service.js';
 import { emulatorTruth, ownerWithStripe, startStripeWorld, type StripeWorld, truthFor, waitForSync } from '../../test/helpers/stripe.js';
 
 const worlds: StripeWorld[] = [];
@@ -90,15 +91,11 @@ describe('sync under faults', () => {
       // A slow Stripe makes the sync last long enough to be interrupted.
       w.emulator.emulator.realism.latencyMs = 120;
       const now = Math.floor(Date.now() / 1000);
-      const since = { charges: now - 90 * 86400, invoices: now - 365 * 86400 };
+      const cursors = initialCursors(now);
+      const since = { charges: cursors['charges#0']!.since!, invoices: cursors['invoices#0']!.since! };
       await client.query(`insert into sync_runs (org_id, kind, status, cursors, counts) values ($1, 'manual', 'running', $2, '{}')`, [
         owner.orgId,
-        JSON.stringify({
-          customers: { after: null, done: false },
-          subscriptions: { after: null, done: false },
-          charges: { after: null, done: false, since: since.charges },
-          invoices: { after: null, done: false, since: since.invoices },
-        }),
+        JSON.stringify(cursors),
       ]);
       const run = async () =>
         (
@@ -112,7 +109,7 @@ describe('sync under faults', () => {
       await waitFor(
         async () => {
           const r = await run();
-          return (r.counts.invoices ?? 0) > 0 && !r.cursors.invoices!.done;
+          return (r.counts.invoices ?? 0) > 0 && !Object.values(r.cursors).every((c) => c.done);
         },
         30_000,
         20,

@@ -64,7 +64,7 @@ const STREAMS: Record<StreamName, Stream> = {
   },
   charges: {
     list: (s) => s.charges.list.bind(s.charges) as Lister,
-    params: (c) => ({ created: { gte: c.since } }),
+    params: (c) => ({ created: { gte: c.since, ...(c.until ? { lt: c.until } : {}) } }),
     write: async (repo, orgId, objects: Stripe.Charge[], version) => {
       const rows = objects.map(mapCharge).filter((r) => r !== null);
       await repo.upsertPayments(orgId, rows, version);
@@ -73,7 +73,7 @@ const STREAMS: Record<StreamName, Stream> = {
   },
   invoices: {
     list: (s) => s.invoices.list.bind(s.invoices) as Lister,
-    params: (c) => ({ created: { gte: c.since } }),
+    params: (c) => ({ created: { gte: c.since, ...(c.until ? { lt: c.until } : {}) } }),
     write: async (repo, orgId, objects: Stripe.Invoice[], version) => {
       const rows = objects.map(mapInvoice).filter((r) => r !== null);
       await repo.upsertInvoices(orgId, rows, version);
@@ -82,16 +82,31 @@ const STREAMS: Record<StreamName, Stream> = {
   },
 };
 
-export const STREAM_NAMES = Object.keys(STREAMS) as StreamName[];
+/** Windowed lists are walked as several `created` ranges side by side: one long walk would be the slowest part. */
+const PARTITIONS = 4;
 
-export function initialCursors(now: number): Record<StreamName, StreamCursor> {
+function partitioned(name: StreamName, since: number, now: number): Record<string, StreamCursor> {
+  const step = Math.ceil((now - since) / PARTITIONS);
+  return Object.fromEntries(
+    Array.from({ length: PARTITIONS }, (_, i) => [
+      `${name}#${i}`,
+      // The last range is open-ended, so objects created while the sync runs are not missed.
+      { after: null, done: false, since: since + i * step, ...(i < PARTITIONS - 1 ? { until: since + (i + 1) * step } : {}) },
+    ]),
+  );
+}
+
+/** Where a run starts: every list from its first page, with the charge and invoice windows fixed now. */
+export function initialCursors(now: number): Record<string, StreamCursor> {
   return {
     customers: { after: null, done: false },
     subscriptions: { after: null, done: false },
-    charges: { after: null, done: false, since: now - CHARGE_WINDOW_DAYS * DAY },
-    invoices: { after: null, done: false, since: now - INVOICE_WINDOW_DAYS * DAY },
+    ...partitioned('charges', now - CHARGE_WINDOW_DAYS * DAY, now),
+    ...partitioned('invoices', now - INVOICE_WINDOW_DAYS * DAY, now),
   };
 }
+
+const streamOf = (key: string) => key.split('#')[0] as StreamName;
 
 export function completionMessage(counts: Record<string, number>): string {
   return `Sync complete — ${counts.customers ?? 0} customers imported.`;
@@ -161,9 +176,10 @@ export function createSyncService(deps: SyncDeps) {
     });
   }
 
-  async function runStream(run: SyncRunRow, token: string, name: StreamName, stripe: Stripe, signal: AbortSignal): Promise<void> {
+  async function runStream(run: SyncRunRow, token: string, key: string, stripe: Stripe, signal: AbortSignal): Promise<void> {
+    const name = streamOf(key);
     const stream = STREAMS[name];
-    let cursor = run.cursors[name] ?? { after: null, done: false };
+    let cursor = run.cursors[key] ?? { after: null, done: false };
     if (cursor.done) return;
     const list = stream.list(stripe);
     const options = { stripeAccount: '' as string };
@@ -201,7 +217,7 @@ export function createSyncService(deps: SyncDeps) {
       const next: StreamCursor = { ...cursor, after: last, done: !page.has_more };
       await db.transaction().execute(async (trx) => {
         const added = await stream.write(createStripeDataRepo(trx), run.org_id, page.data, { ts: fetchedAt, eventId: null });
-        const still = await createSyncRunsRepo(trx).advance(run.id, token, name, next, added, next.done ? `${name}:done` : name);
+        const still = await createSyncRunsRepo(trx).advance(run.id, token, key, next, added, name);
         if (!still) throw new LostOwnership();
       });
       cursor = next;
@@ -224,7 +240,9 @@ export function createSyncService(deps: SyncDeps) {
     const onAbort = () => abort.abort();
     meta.signal.addEventListener('abort', onAbort);
     try {
-      const results = await Promise.allSettled(STREAM_NAMES.map((name) => runStream(run as SyncRunRow, token, name, stripe, abort.signal)));
+      const results = await Promise.allSettled(
+        Object.keys(run.cursors).map((key) => runStream(run as SyncRunRow, token, key, stripe, abort.signal)),
+      );
       const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason;
       if (failure) {
         abort.abort();
