@@ -18,7 +18,7 @@ import { createConnectionService } from '../stripe/connection.service.js';
 import { createStripePlatform, type StripePlatform } from '../stripe/stripe.client.js';
 import { syncJob } from '../stripe/sync.jobs.js';
 import { createSyncService, type SyncService } from '../stripe/sync.service.js';
-import { processEventJob } from '../stripe/webhooks.jobs.js';
+import { drainEventsJob } from '../stripe/webhooks.jobs.js';
 import { createWebhookService, type WebhookService } from '../stripe/webhooks.service.js';
 import { handle } from '../jobs/jobs.worker.js';
 import type { Config } from './config.js';
@@ -63,7 +63,7 @@ function buildJobs(deps: {
     mailDeliveryHandler({ db: database.db, logger, config: config.mail }),
     purgeExpiredHandler({ db: database.db, logger }),
     handle(syncJob, (p, meta) => deps.sync.execute(p.runId, meta)),
-    handle(processEventJob, (p, meta) => deps.webhooks.process(p.eventRowId, meta)),
+    handle(drainEventsJob, async (_p, meta) => void (await deps.webhooks.drain(meta.signal))),
   ] as RegisteredJob[];
 }
 
@@ -121,9 +121,12 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
       },
     });
     // Syncs whose worker died (crash, kill) are resumed from their saved cursors.
-    const recover = () => void sync.recoverStale().catch((err: unknown) => logger.warn({ err }, 'could not check for stalled syncs'));
+    const recover = () => {
+      sync.recoverStale().catch((err: unknown) => logger.warn({ err }, 'could not check for stalled syncs'));
+      webhooks.recover().catch((err: unknown) => logger.warn({ err }, 'could not check for waiting Stripe events'));
+    };
     recover();
-    staleCheck = setInterval(recover, Math.min(10_000, (config.syncStaleSeconds * 1000) / 2));
+    staleCheck = setInterval(recover, Math.min(5_000, (config.syncStaleSeconds * 1000) / 2));
     staleCheck.unref();
   }
 

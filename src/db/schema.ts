@@ -220,11 +220,13 @@ export interface StripeEventsTable {
   type: string;
   stripe_created: number;
   payload: Json<Record<string, any>>;
-  status: Generated<'pending' | 'processed' | 'skipped' | 'failed'>;
+  status: Generated<'pending' | 'processing' | 'processed' | 'skipped' | 'failed'>;
   attempts: Generated<number>;
   error: string | null;
   received_at: CreatedAt;
   processed_at: NullableTs;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  claimed_at: NullableTs;
 }
 
 export interface OrgEventsTable {

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { z } from 'zod';
 
 /**
@@ -36,8 +36,16 @@ export async function enqueue<S extends z.ZodType>(
   payload: z.input<S>,
   options: EnqueueOptions = {},
 ): Promise<void> {
+  await sql`select ${addJobCall(job, payload, options)}`.execute(db);
+}
+
+/**
+ * The `graphile_worker.add_job(…)` call for a job, to embed in a larger statement (e.g. "insert … returning,
+ * then add the job only if a row was inserted"), so that one round trip does both atomically.
+ */
+export function addJobCall<S extends z.ZodType>(job: JobDefinition<S>, payload: z.input<S>, options: EnqueueOptions = {}): RawBuilder<unknown> {
   const parsed = job.payload.parse(payload) as z.infer<S>;
-  await sql`select graphile_worker.add_job(
+  return sql`graphile_worker.add_job(
     identifier => ${job.name}::text,
     payload => ${JSON.stringify(parsed)}::json,
     queue_name => ${job.queue?.(parsed) ?? null}::text,
@@ -45,7 +53,7 @@ export async function enqueue<S extends z.ZodType>(
     max_attempts => ${job.maxAttempts}::int,
     job_key => ${job.key?.(parsed) ?? null}::text,
     priority => ${options.priority ?? 0}::int
-  )`.execute(db);
+  )`;
 }
 
 /** A recurring job: the scheduler enqueues `job` with `payload` on the cron `pattern` (UTC). */

@@ -6,6 +6,8 @@ import type { CustomerRow, InvoiceRow, PaymentRow, SubscriptionRow } from './str
 export interface SourceVersion {
   ts: number;
   eventId: string | null;
+  /** Only overwrite strictly older state (events), instead of older-or-equal (syncs, re-fetches). */
+  strict?: boolean;
 }
 
 type Synced = 'customers' | 'subscriptions' | 'payments' | 'invoices';
@@ -31,7 +33,7 @@ async function upsert(
       oc
         .columns(['org_id', key] as never)
         .doUpdateSet(Object.fromEntries([...columns.map((c) => [c, sql.ref(`excluded.${c}`)]), ['updated_at', sql`now()`]]) as never)
-        .where(sql.ref(`${table}.source_ts`), '<=', sql.ref('excluded.source_ts')),
+        .where(sql.ref(`${table}.source_ts`), version.strict ? '<' : '<=', sql.ref('excluded.source_ts')),
     )
     .executeTakeFirst();
   return Number(res.numInsertedOrUpdatedRows ?? 0);

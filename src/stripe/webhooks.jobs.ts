@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import { defineJob } from '../jobs/jobs.registry.js';
 
-/** Applies one stored Stripe event to the organization's data. */
-export const processEventJob = defineJob({
-  name: 'stripe.event',
-  payload: z.object({ eventRowId: z.uuid() }),
-  maxAttempts: 10,
-  key: (p) => `stripe.event:${p.eventRowId}`,
+/**
+ * Drains stored Stripe events in batches. Its fixed key keeps at most one waiting at a time: any number of
+ * arrivals ask for a drain, and the next drain takes them all.
+ */
+export const drainEventsJob = defineJob({
+  name: 'stripe.events.drain',
+  payload: z.object({}),
+  maxAttempts: 5,
+  key: () => 'stripe.events.drain',
 });

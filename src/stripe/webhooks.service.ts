@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import Stripe from 'stripe';
 import { AppError, badRequest } from '../app/errors.js';
 import type { AppLogger } from '../app/logger.js';
@@ -7,11 +7,17 @@ import type { Database } from '../db/schema.js';
 import { enqueue } from '../jobs/jobs.registry.js';
 import { createConnectionsRepo } from './connections.repo.js';
 import { type StripePlatform, withStripeRetry } from './stripe.client.js';
-import { createStripeDataRepo, type SourceVersion, type StripeDataRepo } from './stripe-data.repo.js';
+import { createStripeDataRepo, type SourceVersion } from './stripe-data.repo.js';
 import { mapCharge, mapCustomer, mapInvoice, mapSubscription } from './stripe.mapping.js';
-import { processEventJob } from './webhooks.jobs.js';
+import { drainEventsJob } from './webhooks.jobs.js';
 
 const SIGNATURE_TOLERANCE_SECONDS = 300;
+const WAKE_DELAY_MS = 2;
+const BATCH_SIZE = 100;
+const PARALLEL = 10;
+const MAX_ATTEMPTS = 10;
+/** A claimed event whose worker has not finished it after this long is put back. */
+const STUCK_AFTER_SECONDS = 120;
 
 const SUBSCRIPTION_EXPAND = [
   'items.data.price.product',
@@ -52,64 +58,75 @@ export function createWebhookService(deps: WebhookDeps) {
    */
   async function intake(raw: Buffer, signature: string | undefined, endpointToken?: string) {
     let event: Stripe.Event;
-    let orgIds: string[];
+    let orgs: ReturnType<typeof sql<{ org_id: string }>>;
     if (endpointToken) {
       const connection = await connections.findByWebhookToken(endpointToken);
       if (!connection) throw new AppError(404, 'not_found', 'Unknown webhook endpoint.');
-      if (!connection.webhook_secret_enc)
-        throw badRequest(
-          'webhook_secret_not_set',
-          'Set this endpoint’s signing secret in Settings → Integrations → Stripe → Webhook secret.',
-        );
+      if (!connection.webhook_secret_enc) throw badRequest('webhook_secret_not_set', 'Set this endpoint’s signing secret in Settings → Integrations → Stripe → Webhook secret.');
       event = verify(raw, signature, deps.secrets.open(connection.webhook_secret_enc));
-      orgIds = connection.status === 'connected' ? [connection.org_id] : [];
+      orgs = sql`select org_id from stripe_connections where id = ${connection.id} and status = 'connected'`;
     } else {
       const secret = deps.platform?.config.webhookSecret;
       if (!secret) throw badRequest('webhooks_not_configured', 'STRIPE_WEBHOOK_SECRET is not configured on this server.');
       event = verify(raw, signature, secret);
-      orgIds = event.account ? (await connections.findConnectedByAccount(event.account)).map((c) => c.org_id) : [];
+      if (!event.account) return { received: true, stored: 0, ignored: 'no connected organization for this account' };
+      orgs = sql`select org_id from stripe_connections where stripe_account_id = ${event.account} and status = 'connected'`;
     }
-    if (orgIds.length === 0) return { received: true, stored: 0, ignored: 'no connected organization for this account' };
-    let stored = 0;
-    await db.transaction().execute(async (trx) => {
-      for (const orgId of orgIds) {
-        const row = await trx
-          .insertInto('stripe_events')
-          .values({
-            org_id: orgId,
-            stripe_event_id: event.id,
-            type: event.type,
-            stripe_created: event.created,
-            payload: JSON.stringify(event),
-          })
-          .onConflict((oc) => oc.columns(['org_id', 'stripe_event_id']).doNothing())
-          .returning('id')
-          .executeTakeFirst();
-        if (!row) continue;
-        stored++;
-        await enqueue(trx, processEventJob, { eventRowId: row.id });
-      }
-    });
+    // One statement: find the organizations the event belongs to and store it once for each of them.
+    const result = await sql<{ orgs: number; stored: number }>`
+      with orgs as (${orgs}),
+      stored as (
+        insert into stripe_events (org_id, stripe_event_id, type, stripe_created, payload)
+        select org_id, ${event.id}, ${event.type}, ${event.created}, ${raw.toString('utf8')}::jsonb from orgs
+        on conflict (org_id, stripe_event_id) do nothing
+        returning 1
+      )
+      select (select count(*) from orgs)::int as orgs, (select count(*) from stored)::int as stored`.execute(db);
+    const { orgs: matched, stored } = result.rows[0]!;
+    if (matched === 0) return { received: true, stored: 0, ignored: 'no connected organization for this account' };
+    if (stored > 0) wake();
     return { received: true, stored, ignored: null };
   }
 
-  /** Is this event older than what is stored? Equal times from different sources are ambiguous: re-fetch. */
-  async function freshness(
-    repo: StripeDataRepo,
-    orgId: string,
-    table: 'customers' | 'payments' | 'invoices',
-    id: string,
-    event: Stripe.Event,
-  ) {
-    const stored = await repo.version(orgId, table, id);
-    if (!stored || stored.ts < event.created) return 'apply' as const;
-    if (stored.eventId === event.id) return 'duplicate' as const;
-    return stored.ts > event.created ? ('stale' as const) : ('refetch' as const);
+  /**
+   * Asks for a drain within a few milliseconds, once for any number of events arriving meanwhile. If this
+   * fails (or the process dies first) the events are still stored, and the workers' periodic check drains them.
+   */
+  let wakeTimer: NodeJS.Timeout | null = null;
+  function wake(): void {
+    if (wakeTimer) return;
+    wakeTimer = setTimeout(() => {
+      wakeTimer = null;
+      enqueue(db, drainEventsJob, {}).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'could not queue Stripe event processing; the periodic check will'));
+    }, WAKE_DELAY_MS);
+    wakeTimer.unref();
   }
 
   async function accountOf(orgId: string): Promise<string> {
     const c = await connections.find(orgId);
     return c!.stripe_account_id;
+  }
+
+  /**
+   * Writes an object carried by an event unless what is stored is as new or newer. The common case is one
+   * statement; only a tie (same second, another source) costs a read and a re-fetch from Stripe.
+   */
+  async function applyVersioned<R>(
+    orgId: string,
+    table: 'customers' | 'payments' | 'invoices',
+    stripeId: string,
+    event: Stripe.Event,
+    row: R,
+    write: (row: R, version: SourceVersion) => Promise<number>,
+    refetch: () => Promise<R | null>,
+  ): Promise<Outcome> {
+    const version = { ts: event.created, eventId: event.id };
+    if ((await write(row, { ...version, strict: true })) > 0) return 'processed';
+    const stored = await createStripeDataRepo(db).version(orgId, table, stripeId);
+    if (!stored || stored.eventId === event.id || stored.ts > event.created || !deps.platform) return 'skipped';
+    const current = await refetch();
+    if (current) await write(current, version);
+    return 'processed';
   }
 
   async function applyCustomer(orgId: string, event: Stripe.Event, version: SourceVersion): Promise<Outcome> {
@@ -119,18 +136,12 @@ export function createWebhookService(deps: WebhookDeps) {
       await repo.markCustomerDeleted(orgId, object.id, version);
       return 'processed';
     }
-    const fresh = await freshness(repo, orgId, 'customers', object.id, event);
-    if (fresh === 'duplicate' || fresh === 'stale') return 'skipped';
-    const current =
-      fresh === 'refetch' && deps.platform
-        ? await withStripeRetry(async () =>
-            deps.platform!.client.customers.retrieve(object.id, {}, { stripeAccount: await accountOf(orgId) }),
-          )
-        : object;
-    const row = mapCustomer(current);
-    if ('deleted' in row) await repo.markCustomerDeleted(orgId, row.external_id, version);
-    else await repo.upsertCustomers(orgId, [row], version);
-    return 'processed';
+    const row = mapCustomer(object);
+    if ('deleted' in row) return 'skipped';
+    return applyVersioned(orgId, 'customers', object.id, event, row, (r, v) => repo.upsertCustomers(orgId, [r], v), async () => {
+      const fresh = mapCustomer(await withStripeRetry(async () => deps.platform!.client.customers.retrieve(object.id, {}, { stripeAccount: await accountOf(orgId) })));
+      return 'deleted' in fresh ? null : fresh;
+    });
   }
 
   async function applySubscription(orgId: string, event: Stripe.Event): Promise<Outcome> {
@@ -148,7 +159,7 @@ export function createWebhookService(deps: WebhookDeps) {
     return 'processed';
   }
 
-  async function applyCharge(orgId: string, event: Stripe.Event, version: SourceVersion): Promise<Outcome> {
+  async function applyCharge(orgId: string, event: Stripe.Event): Promise<Outcome> {
     const repo = createStripeDataRepo(db);
     const charge = event.data.object as Stripe.Charge;
     const row = mapCharge(charge);
@@ -159,33 +170,19 @@ export function createWebhookService(deps: WebhookDeps) {
         orgId,
         type: 'payment.failed',
         customer: row.stripe_customer_id,
-        payload: {
-          chargeId: charge.id,
-          amountCents: charge.amount,
-          currency: charge.currency,
-          failureCode: charge.failure_code,
-          failureMessage: charge.failure_message,
-        },
+        payload: { chargeId: charge.id, amountCents: charge.amount, currency: charge.currency, failureCode: charge.failure_code, failureMessage: charge.failure_message },
         occurredAt: new Date(charge.created * 1000),
         dedupKey: `payment.failed:${charge.id}`,
       });
     }
-    const fresh = await freshness(repo, orgId, 'payments', charge.id, event);
-    if (fresh === 'duplicate' || fresh === 'stale') return 'skipped';
-    const current =
-      fresh === 'refetch' && deps.platform
-        ? mapCharge(
-            await withStripeRetry(async () =>
-              deps.platform!.client.charges.retrieve(charge.id, {}, { stripeAccount: await accountOf(orgId) }),
-            ),
-          )
-        : row;
-    if (current) await repo.upsertPayments(orgId, [current], version);
-    await repo.markDirty(orgId, [row.stripe_customer_id]);
-    return 'processed';
+    const outcome = await applyVersioned(orgId, 'payments', charge.id, event, row, (r, v) => repo.upsertPayments(orgId, [r], v), async () =>
+      mapCharge(await withStripeRetry(async () => deps.platform!.client.charges.retrieve(charge.id, {}, { stripeAccount: await accountOf(orgId) }))),
+    );
+    if (outcome === 'processed') await repo.markDirty(orgId, [row.stripe_customer_id]);
+    return outcome;
   }
 
-  async function applyInvoice(orgId: string, event: Stripe.Event, version: SourceVersion): Promise<Outcome> {
+  async function applyInvoice(orgId: string, event: Stripe.Event): Promise<Outcome> {
     const repo = createStripeDataRepo(db);
     const invoice = event.data.object as Stripe.Invoice;
     const row = mapInvoice(invoice);
@@ -193,19 +190,11 @@ export function createWebhookService(deps: WebhookDeps) {
     if (event.type === 'invoice.payment_succeeded' || event.type === 'invoice.paid') {
       await repo.touchLastSeen(orgId, row.stripe_customer_id, row.paid_at ?? new Date(event.created * 1000));
     }
-    const fresh = await freshness(repo, orgId, 'invoices', row.stripe_invoice_id, event);
-    if (fresh === 'duplicate' || fresh === 'stale') return 'skipped';
-    const current =
-      fresh === 'refetch' && deps.platform
-        ? mapInvoice(
-            await withStripeRetry(async () =>
-              deps.platform!.client.invoices.retrieve(row.stripe_invoice_id, {}, { stripeAccount: await accountOf(orgId) }),
-            ),
-          )
-        : row;
-    if (current) await repo.upsertInvoices(orgId, [current], version);
-    await repo.markDirty(orgId, [row.stripe_customer_id]);
-    return 'processed';
+    const outcome = await applyVersioned(orgId, 'invoices', row.stripe_invoice_id, event, row, (r, v) => repo.upsertInvoices(orgId, [r], v), async () =>
+      mapInvoice(await withStripeRetry(async () => deps.platform!.client.invoices.retrieve(row.stripe_invoice_id, {}, { stripeAccount: await accountOf(orgId) }))),
+    );
+    if (outcome === 'processed') await repo.markDirty(orgId, [row.stripe_customer_id]);
+    return outcome;
   }
 
   async function apply(orgId: string, event: Stripe.Event): Promise<Outcome> {
@@ -217,44 +206,103 @@ export function createWebhookService(deps: WebhookDeps) {
     if (event.type.startsWith('customer.subscription.')) return applySubscription(orgId, event);
     if (event.type === 'customer.created' || event.type === 'customer.updated' || event.type === 'customer.deleted')
       return applyCustomer(orgId, event, version);
-    if (event.type.startsWith('charge.')) return applyCharge(orgId, event, version);
-    if (event.type.startsWith('invoice.')) return applyInvoice(orgId, event, version);
+    if (event.type.startsWith('charge.')) return applyCharge(orgId, event);
+    if (event.type.startsWith('invoice.')) return applyInvoice(orgId, event);
     return 'skipped';
   }
 
-  /** The processing job: idempotent, and safe in any order. */
-  async function process(eventRowId: string, meta: { attempt: number; maxAttempts: number }): Promise<void> {
-    const row = await db.selectFrom('stripe_events').selectAll().where('id', '=', eventRowId).executeTakeFirst();
-    if (!row || row.status === 'processed' || row.status === 'skipped') return;
+  interface Claimed {
+    id: string;
+    org_id: string;
+    payload: Record<string, any>;
+    attempts: number;
+  }
+
+  /** Claims a batch of due events; SKIP LOCKED lets several workers drain side by side. */
+  async function claim(limit: number): Promise<Claimed[]> {
+    const res = await sql<Claimed>`
+      update stripe_events set status = 'processing', claimed_at = now(), attempts = attempts + 1
+      where id in (
+        select id from stripe_events where status = 'pending' and next_attempt_at <= now()
+        order by next_attempt_at limit ${limit} for update skip locked
+      )
+      returning id, org_id, payload, attempts`.execute(db);
+    return res.rows;
+  }
+
+  interface Result {
+    id: string;
+    status: 'processed' | 'skipped' | 'failed' | 'pending';
+    error: string | null;
+    retryInSeconds: number;
+  }
+
+  async function processOne(row: Claimed, connected: Set<string>): Promise<Result> {
     const event = row.payload as unknown as Stripe.Event;
-    const connection = await connections.find(row.org_id);
-    const finish = (status: 'processed' | 'skipped' | 'failed', error: string | null = null) =>
-      db
-        .updateTable('stripe_events')
-        .set((eb) => ({ status, error, processed_at: new Date(), attempts: eb('attempts', '+', 1) }))
-        .where('id', '=', eventRowId)
-        .execute();
     // After a disconnect, nothing but the deauthorization itself is applied any more.
-    if (connection?.status !== 'connected' && event.type !== 'account.application.deauthorized') {
-      await finish('skipped', 'Stripe is disconnected');
-      return;
+    if (!connected.has(row.org_id) && event.type !== 'account.application.deauthorized') {
+      return { id: row.id, status: 'skipped', error: 'Stripe is disconnected', retryInSeconds: 0 };
     }
     try {
-      await finish(await apply(row.org_id, event));
+      return { id: row.id, status: await apply(row.org_id, event), error: null, retryInSeconds: 0 };
     } catch (err) {
-      logger.warn(
-        { eventId: event.id, type: event.type, err: (err as Error).message, attempt: meta.attempt },
-        'Stripe event processing failed',
-      );
-      if (meta.attempt >= meta.maxAttempts) {
-        await finish('failed', (err as Error).message);
-        return;
-      }
-      throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      logger.warn({ eventId: event.id, type: event.type, err: message, attempt: row.attempts }, 'Stripe event processing failed');
+      const last = row.attempts >= MAX_ATTEMPTS;
+      return { id: row.id, status: last ? 'failed' : 'pending', error: message.slice(0, 500), retryInSeconds: Math.min(3600, 2 ** row.attempts) };
     }
   }
 
-  return { intake, process };
+  async function finish(results: Result[]): Promise<void> {
+    if (results.length === 0) return;
+    const values = sql.join(results.map((r) => sql`(${r.id}::uuid, ${r.status}::text, ${r.error}::text, ${r.retryInSeconds}::int)`));
+    await sql`
+      update stripe_events as e set
+        status = v.status,
+        error = v.error,
+        processed_at = case when v.status = 'pending' then null else now() end,
+        next_attempt_at = case when v.status = 'pending' then now() + make_interval(secs => v.retry) else e.next_attempt_at end,
+        claimed_at = null
+      from (values ${values}) as v(id, status, error, retry)
+      where e.id = v.id`.execute(db);
+  }
+
+  /**
+   * The drain job: applies stored events batch by batch until none is due. Idempotent and safe in any order:
+   * every write is guarded by the version of the Stripe state it carries.
+   */
+  async function drain(signal?: AbortSignal): Promise<number> {
+    let total = 0;
+    for (;;) {
+      if (signal?.aborted) break;
+      const batch = await claim(BATCH_SIZE);
+      if (batch.length === 0) break;
+      const orgs = [...new Set(batch.map((r) => r.org_id))];
+      const rows = await db.selectFrom('stripe_connections').select('org_id').where('org_id', 'in', orgs).where('status', '=', 'connected').execute();
+      const connected = new Set(rows.map((r) => r.org_id));
+      const results: Result[] = [];
+      for (let i = 0; i < batch.length; i += PARALLEL) {
+        results.push(...(await Promise.all(batch.slice(i, i + PARALLEL).map((row) => processOne(row, connected)))));
+      }
+      await finish(results);
+      total += batch.length;
+    }
+    return total;
+  }
+
+  /** Puts back events claimed by a worker that died, and asks for a drain when events are due. */
+  async function recover(): Promise<void> {
+    await db
+      .updateTable('stripe_events')
+      .set({ status: 'pending', claimed_at: null })
+      .where('status', '=', 'processing')
+      .where('claimed_at', '<', sql<Date>`now() - make_interval(secs => ${STUCK_AFTER_SECONDS})`)
+      .execute();
+    const due = await db.selectFrom('stripe_events').select('id').where('status', '=', 'pending').where('next_attempt_at', '<=', sql<Date>`now()`).limit(1).executeTakeFirst();
+    if (due) await enqueue(db, drainEventsJob, {});
+  }
+
+  return { intake, drain, recover };
 }
 
 export type WebhookService = ReturnType<typeof createWebhookService>;
