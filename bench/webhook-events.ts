@@ -18,7 +18,17 @@ export function events(): { body: string; customer: string; version: number }[] 
       account: ACCOUNT,
       api_version: '2026-10-28.endive',
       created: base + version,
-      data: { object: { id: customer, object: 'customer', name: `v${version}`, email: `${customer}@example.com`, created: base - 86400, currency: 'usd', metadata: { version: String(version) } } },
+      data: {
+        object: {
+          id: customer,
+          object: 'customer',
+          name: `v${version}`,
+          email: `${customer}@example.com`,
+          created: base - 86400,
+          currency: 'usd',
+          metadata: { version: String(version) },
+        },
+      },
       livemode: true,
       pending_webhooks: 1,
       request: { id: null, idempotency_key: null },
@@ -27,7 +37,6 @@ export function events(): { body: string; customer: string; version: number }[] 
     return { body, customer, version };
   });
 }
-
 
 export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -38,10 +47,18 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
 function post(url: string, body: string, signature: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'stripe-signature': signature } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'stripe-signature': signature },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });

@@ -15,7 +15,9 @@ import { ACCOUNT, CUSTOMERS, EVENTS, SECRET } from './webhook-events.js';
 const RATE = 1100;
 
 async function runLoadgen(url: string): Promise<{ seconds: number; failures: number; p50: number; p99: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/loadgen.ts', url, String(RATE)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/loadgen.ts', url, String(RATE)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -48,12 +50,24 @@ export const webhooksBench: Benchmark = {
       await api.app!.listen({ port, host: '127.0.0.1' });
       const { db } = api.database;
       await db.insertInto('organizations').values({ id: 'bench-org', name: 'Bench', slug: 'bench' }).execute();
-      await db.insertInto('stripe_connections').values({ org_id: 'bench-org', stripe_account_id: ACCOUNT, livemode: true, scope: 'read_only', status: 'connected', webhook_token: 'bench-token-000000' }).execute();
+      await db
+        .insertInto('stripe_connections')
+        .values({
+          org_id: 'bench-org',
+          stripe_account_id: ACCOUNT,
+          livemode: true,
+          scope: 'read_only',
+          status: 'connected',
+          webhook_token: 'bench-token-000000',
+        })
+        .execute();
 
       const cpuBefore = process.cpuUsage();
       const load = await runLoadgen(`http://127.0.0.1:${port}/api/v1/webhooks/stripe`);
       const cpu = process.cpuUsage(cpuBefore);
-      process.stdout.write(`  server CPU during intake: ${((cpu.user + cpu.system) / 1000 / EVENTS).toFixed(2)} ms per event (user ${(cpu.user / 1e6).toFixed(1)} s, system ${(cpu.system / 1e6).toFixed(1)} s)\n`);
+      process.stdout.write(
+        `  server CPU during intake: ${((cpu.user + cpu.system) / 1000 / EVENTS).toFixed(2)} ms per event (user ${(cpu.user / 1e6).toFixed(1)} s, system ${(cpu.system / 1e6).toFixed(1)} s)\n`,
+      );
       const { failures } = load;
       const intakeSeconds = load.seconds;
 
@@ -61,7 +75,11 @@ export const webhooksBench: Benchmark = {
       const drainStarted = performance.now();
       const worker = await startRuntime({ config, logger, databaseUrl: database.url, roles: ['worker'] });
       for (;;) {
-        const pending = await db.selectFrom('stripe_events').select((eb) => eb.fn.countAll<string>().as('n')).where('status', 'in', ['pending', 'processing']).executeTakeFirstOrThrow();
+        const pending = await db
+          .selectFrom('stripe_events')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('status', 'in', ['pending', 'processing'])
+          .executeTakeFirstOrThrow();
         if (Number(pending.n) === 0) break;
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -71,7 +89,11 @@ export const webhooksBench: Benchmark = {
       const stored = await db.selectFrom('stripe_events').select(['status', 'attempts']).execute();
       const customers = await db.selectFrom('customers').select(['external_id', 'name']).where('org_id', '=', 'bench-org').execute();
       const last = `v${Math.floor((EVENTS - 1) / CUSTOMERS)}`;
-      const exact = stored.length === EVENTS && stored.every((e) => e.attempts === 1 && e.status !== 'pending' && e.status !== 'failed') && customers.length === CUSTOMERS && customers.every((c) => c.name === last);
+      const exact =
+        stored.length === EVENTS &&
+        stored.every((e) => e.attempts === 1 && e.status !== 'pending' && e.status !== 'failed') &&
+        customers.length === CUSTOMERS &&
+        customers.every((c) => c.name === last);
       process.stdout.write(
         `  accepted ${EVENTS - failures}/${EVENTS} in ${intakeSeconds.toFixed(2)} s (p50 ${load.p50.toFixed(1)} ms, p99 ${load.p99.toFixed(1)} ms); ` +
           `drained in ${drainSeconds.toFixed(2)} s; ${exact ? 'every event stored once, applied once, newest state kept' : 'MISMATCH in stored or applied events'}\n`,

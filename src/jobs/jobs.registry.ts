@@ -43,7 +43,11 @@ export async function enqueue<S extends z.ZodType>(
  * The `graphile_worker.add_job(…)` call for a job, to embed in a larger statement (e.g. "insert … returning,
  * then add the job only if a row was inserted"), so that one round trip does both atomically.
  */
-export function addJobCall<S extends z.ZodType>(job: JobDefinition<S>, payload: z.input<S>, options: EnqueueOptions = {}): RawBuilder<unknown> {
+export function addJobCall<S extends z.ZodType>(
+  job: JobDefinition<S>,
+  payload: z.input<S>,
+  options: EnqueueOptions = {},
+): RawBuilder<unknown> {
   const parsed = job.payload.parse(payload) as z.infer<S>;
   return sql`graphile_worker.add_job(
     identifier => ${job.name}::text,

@@ -62,7 +62,11 @@ export function createWebhookService(deps: WebhookDeps) {
     if (endpointToken) {
       const connection = await connections.findByWebhookToken(endpointToken);
       if (!connection) throw new AppError(404, 'not_found', 'Unknown webhook endpoint.');
-      if (!connection.webhook_secret_enc) throw badRequest('webhook_secret_not_set', 'Set this endpoint’s signing secret in Settings → Integrations → Stripe → Webhook secret.');
+      if (!connection.webhook_secret_enc)
+        throw badRequest(
+          'webhook_secret_not_set',
+          'Set this endpoint’s signing secret in Settings → Integrations → Stripe → Webhook secret.',
+        );
       event = verify(raw, signature, deps.secrets.open(connection.webhook_secret_enc));
       orgs = sql`select org_id from stripe_connections where id = ${connection.id} and status = 'connected'`;
     } else {
@@ -97,7 +101,9 @@ export function createWebhookService(deps: WebhookDeps) {
     if (wakeTimer) return;
     wakeTimer = setTimeout(() => {
       wakeTimer = null;
-      enqueue(db, drainEventsJob, {}).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'could not queue Stripe event processing; the periodic check will'));
+      enqueue(db, drainEventsJob, {}).catch((err: unknown) =>
+        logger.warn({ err: (err as Error).message }, 'could not queue Stripe event processing; the periodic check will'),
+      );
     }, WAKE_DELAY_MS);
     wakeTimer.unref();
   }
@@ -138,10 +144,22 @@ export function createWebhookService(deps: WebhookDeps) {
     }
     const row = mapCustomer(object);
     if ('deleted' in row) return 'skipped';
-    return applyVersioned(orgId, 'customers', object.id, event, row, (r, v) => repo.upsertCustomers(orgId, [r], v), async () => {
-      const fresh = mapCustomer(await withStripeRetry(async () => deps.platform!.client.customers.retrieve(object.id, {}, { stripeAccount: await accountOf(orgId) })));
-      return 'deleted' in fresh ? null : fresh;
-    });
+    return applyVersioned(
+      orgId,
+      'customers',
+      object.id,
+      event,
+      row,
+      (r, v) => repo.upsertCustomers(orgId, [r], v),
+      async () => {
+        const fresh = mapCustomer(
+          await withStripeRetry(async () =>
+            deps.platform!.client.customers.retrieve(object.id, {}, { stripeAccount: await accountOf(orgId) }),
+          ),
+        );
+        return 'deleted' in fresh ? null : fresh;
+      },
+    );
   }
 
   async function applySubscription(orgId: string, event: Stripe.Event): Promise<Outcome> {
@@ -170,13 +188,30 @@ export function createWebhookService(deps: WebhookDeps) {
         orgId,
         type: 'payment.failed',
         customer: row.stripe_customer_id,
-        payload: { chargeId: charge.id, amountCents: charge.amount, currency: charge.currency, failureCode: charge.failure_code, failureMessage: charge.failure_message },
+        payload: {
+          chargeId: charge.id,
+          amountCents: charge.amount,
+          currency: charge.currency,
+          failureCode: charge.failure_code,
+          failureMessage: charge.failure_message,
+        },
         occurredAt: new Date(charge.created * 1000),
         dedupKey: `payment.failed:${charge.id}`,
       });
     }
-    const outcome = await applyVersioned(orgId, 'payments', charge.id, event, row, (r, v) => repo.upsertPayments(orgId, [r], v), async () =>
-      mapCharge(await withStripeRetry(async () => deps.platform!.client.charges.retrieve(charge.id, {}, { stripeAccount: await accountOf(orgId) }))),
+    const outcome = await applyVersioned(
+      orgId,
+      'payments',
+      charge.id,
+      event,
+      row,
+      (r, v) => repo.upsertPayments(orgId, [r], v),
+      async () =>
+        mapCharge(
+          await withStripeRetry(async () =>
+            deps.platform!.client.charges.retrieve(charge.id, {}, { stripeAccount: await accountOf(orgId) }),
+          ),
+        ),
     );
     if (outcome === 'processed') await repo.markDirty(orgId, [row.stripe_customer_id]);
     return outcome;
@@ -190,8 +225,19 @@ export function createWebhookService(deps: WebhookDeps) {
     if (event.type === 'invoice.payment_succeeded' || event.type === 'invoice.paid') {
       await repo.touchLastSeen(orgId, row.stripe_customer_id, row.paid_at ?? new Date(event.created * 1000));
     }
-    const outcome = await applyVersioned(orgId, 'invoices', row.stripe_invoice_id, event, row, (r, v) => repo.upsertInvoices(orgId, [r], v), async () =>
-      mapInvoice(await withStripeRetry(async () => deps.platform!.client.invoices.retrieve(row.stripe_invoice_id, {}, { stripeAccount: await accountOf(orgId) }))),
+    const outcome = await applyVersioned(
+      orgId,
+      'invoices',
+      row.stripe_invoice_id,
+      event,
+      row,
+      (r, v) => repo.upsertInvoices(orgId, [r], v),
+      async () =>
+        mapInvoice(
+          await withStripeRetry(async () =>
+            deps.platform!.client.invoices.retrieve(row.stripe_invoice_id, {}, { stripeAccount: await accountOf(orgId) }),
+          ),
+        ),
     );
     if (outcome === 'processed') await repo.markDirty(orgId, [row.stripe_customer_id]);
     return outcome;
@@ -249,7 +295,12 @@ export function createWebhookService(deps: WebhookDeps) {
       const message = err instanceof Error ? err.message : String(err);
       logger.warn({ eventId: event.id, type: event.type, err: message, attempt: row.attempts }, 'Stripe event processing failed');
       const last = row.attempts >= MAX_ATTEMPTS;
-      return { id: row.id, status: last ? 'failed' : 'pending', error: message.slice(0, 500), retryInSeconds: Math.min(3600, 2 ** row.attempts) };
+      return {
+        id: row.id,
+        status: last ? 'failed' : 'pending',
+        error: message.slice(0, 500),
+        retryInSeconds: Math.min(3600, 2 ** row.attempts),
+      };
     }
   }
 
@@ -278,7 +329,12 @@ export function createWebhookService(deps: WebhookDeps) {
       const batch = await claim(BATCH_SIZE);
       if (batch.length === 0) break;
       const orgs = [...new Set(batch.map((r) => r.org_id))];
-      const rows = await db.selectFrom('stripe_connections').select('org_id').where('org_id', 'in', orgs).where('status', '=', 'connected').execute();
+      const rows = await db
+        .selectFrom('stripe_connections')
+        .select('org_id')
+        .where('org_id', 'in', orgs)
+        .where('status', '=', 'connected')
+        .execute();
       const connected = new Set(rows.map((r) => r.org_id));
       const results: Result[] = [];
       for (let i = 0; i < batch.length; i += PARALLEL) {
@@ -298,7 +354,13 @@ export function createWebhookService(deps: WebhookDeps) {
       .where('status', '=', 'processing')
       .where('claimed_at', '<', sql<Date>`now() - make_interval(secs => ${STUCK_AFTER_SECONDS})`)
       .execute();
-    const due = await db.selectFrom('stripe_events').select('id').where('status', '=', 'pending').where('next_attempt_at', '<=', sql<Date>`now()`).limit(1).executeTakeFirst();
+    const due = await db
+      .selectFrom('stripe_events')
+      .select('id')
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', sql<Date>`now()`)
+      .limit(1)
+      .executeTakeFirst();
     if (due) await enqueue(db, drainEventsJob, {});
   }
 
