@@ -1,0 +1,222 @@
+import { DEFAULT_CONFIG, FACTORS, type FactorName, riskLevel, type RiskLevel, type ScoringConfig } from './scoring.config.js';
+
+/**
+ * The health score: a pure function of a customer's billing data, the organization's configuration and the
+ * current time. Every factor is in [0, 1] or absent; absent factors' weight goes to the present ones.
+ */
+
+const DAY = 86_400;
+
+export interface PaymentInput {
+  status: 'succeeded' | 'failed' | 'pending';
+  failureCode: string | null;
+  /** Unix seconds. */
+  at: number;
+}
+
+export interface SubscriptionInput {
+  status: string;
+  interval: string | null;
+  intervalCount: number;
+  cancelAtPeriodEnd: boolean;
+}
+
+export interface CustomerBilling {
+  payments: PaymentInput[];
+  subscriptions: SubscriptionInput[];
+  /** Current MRR and MRR `trendDays` ago, in the customer's currency (minor units); null when never billed recurringly. */
+  mrr: { current: number; previous: number; currency: string } | null;
+}
+
+export interface FactorResult {
+  name: FactorName;
+  /** In [0, 1]. */
+  value: number;
+  weight: number;
+  /** Points this factor adds to the 0–100 score. */
+  points: number;
+  explanation: string;
+}
+
+export type ScoreResult =
+  | { score: number; level: RiskLevel; factors: FactorResult[]; absent: { name: FactorName; reason: string }[]; explanation: string }
+  | { score: null; level: null; factors: []; absent: { name: FactorName; reason: string }[]; explanation: string };
+
+export const TREND_DAYS = 90;
+const GRACE_DAYS = 3;
+
+/** Hard declines say the card cannot be used again; soft ones (insufficient funds) often clear on a retry. */
+export function failureSeverity(code: string | null): number {
+  switch (code) {
+    case 'stolen_card':
+    case 'lost_card':
+    case 'fraudulent':
+    case 'pickup_card':
+    case 'restricted_card':
+    case 'revocation_of_authorization':
+      return 3;
+    case 'expired_card':
+    case 'incorrect_cvc':
+    case 'incorrect_number':
+    case 'invalid_account':
+      return 1.5;
+    default:
+      return 1;
+  }
+}
+
+const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
+
+/** The billing cadence in days, from the customer's (first) live subscription; 30 when unknown. */
+export function cadenceDays(subs: SubscriptionInput[]): number {
+  const live = subs.find((s) => ['active', 'past_due', 'unpaid', 'trialing'].includes(s.status)) ?? subs[0];
+  const n = Math.max(1, live?.intervalCount ?? 1);
+  switch (live?.interval) {
+    case 'year':
+      return 365 * n;
+    case 'week':
+      return 7 * n;
+    case 'day':
+      return n;
+    default:
+      return 30 * n;
+  }
+}
+
+/** 1 while the last successful payment is within one billing cycle (plus grace), then falling to 0 over half a cycle (at least 15 days). */
+export function recencyValue(daysSince: number, cadence: number): number {
+  const onTime = cadence + GRACE_DAYS;
+  const fade = Math.max(15, cadence / 2);
+  return clamp01(1 - (daysSince - onTime) / fade);
+}
+
+/** Stable MRR scores 0.75; growth earns up to 1 (at +50%), a fall goes linearly down to 0 (all revenue lost). */
+export function trendValue(ratio: number): number {
+  if (!Number.isFinite(ratio)) return 1;
+  return ratio < 1 ? clamp01(0.75 * ratio) : clamp01(0.75 + 0.5 * (ratio - 1));
+}
+
+/** Churn signals from subscription status scale the MRR and failed-payment factors down. */
+export function statusMultiplier(subs: SubscriptionInput[]): { multiplier: number; reason: string | null } {
+  const live = subs.filter((s) => s.status !== 'canceled' && s.status !== 'incomplete_expired');
+  if (live.some((s) => s.status === 'unpaid')) return { multiplier: 0.3, reason: 'a subscription is unpaid' };
+  if (live.some((s) => s.status === 'past_due')) return { multiplier: 0.6, reason: 'a subscription is past due' };
+  if (live.length > 0 && live.every((s) => s.cancelAtPeriodEnd))
+    return { multiplier: 0.5, reason: 'the subscription cancels at the end of the period' };
+  return { multiplier: 1, reason: null };
+}
+
+/** exp(-load / 2): no failures → 1; every failure (heavier for hard declines, and for a run of them) pulls it toward 0. */
+export function failureValue(weightedFailures: number): number {
+  return clamp01(Math.exp(-Math.max(0, weightedFailures) / 2));
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const humanCode = (code: string | null) => (code ?? 'declined').replace(/_/g, ' ');
+
+interface Computed {
+  value: number;
+  explanation: string;
+}
+
+function paymentRecency(input: CustomerBilling, now: number): Computed | string {
+  const successes = input.payments.filter((p) => p.status === 'succeeded');
+  if (successes.length === 0) return 'no successful payment yet';
+  const last = Math.max(...successes.map((p) => p.at));
+  const days = Math.max(0, (now - last) / DAY);
+  const cadence = cadenceDays(input.subscriptions);
+  return {
+    value: recencyValue(days, cadence),
+    explanation: `Last successful payment ${plural(Math.floor(days), 'day')} ago; expected every ${plural(cadence, 'day')}.`,
+  };
+}
+
+function mrrTrend(input: CustomerBilling): Computed | string {
+  if (!input.mrr || (input.mrr.current === 0 && input.mrr.previous === 0)) return 'no recurring revenue in the last 90 days';
+  const { current, previous } = input.mrr;
+  const ratio = previous === 0 ? Infinity : current / previous;
+  const status = statusMultiplier(input.subscriptions);
+  const change =
+    previous === 0
+      ? 'new recurring revenue'
+      : ratio === 1
+        ? 'unchanged'
+        : `${ratio > 1 ? 'up' : 'down'} ${Math.abs(Math.round((ratio - 1) * 100))}%`;
+  return {
+    value: clamp01(trendValue(ratio) * status.multiplier),
+    explanation: `MRR ${change} over ${TREND_DAYS} days${status.reason ? `; ${status.reason}` : ''}.`,
+  };
+}
+
+function failedPayments(input: CustomerBilling, now: number): Computed | string {
+  if (input.payments.length === 0 && input.subscriptions.length === 0) return 'no payments and no subscription';
+  const recent = input.payments.filter((p) => p.status === 'failed' && p.at >= now - 30 * DAY);
+  // Failures since the last success, most recent first: a run of them means the card keeps failing.
+  const sorted = [...input.payments].filter((p) => p.status !== 'pending').sort((a, b) => b.at - a.at);
+  let consecutive = 0;
+  for (const p of sorted) {
+    if (p.status !== 'failed') break;
+    consecutive++;
+  }
+  const load = recent.reduce((sum, p) => sum + failureSeverity(p.failureCode), 0) + 0.5 * consecutive;
+  const status = statusMultiplier(input.subscriptions);
+  const codes = [...new Set(recent.map((p) => humanCode(p.failureCode)))];
+  const base =
+    recent.length === 0
+      ? 'No failed payments in the last 30 days'
+      : `${plural(recent.length, 'failed payment')} in the last 30 days (${codes.join(', ')})`;
+  const streak = consecutive > 1 ? `; ${consecutive} in a row` : '';
+  return {
+    value: clamp01(failureValue(load) * status.multiplier),
+    explanation: `${base}${streak}${status.reason ? `; ${status.reason}` : ''}.`,
+  };
+}
+
+/** Σ value × weight / Σ weight, as 0–100, over the factors present. */
+export function combine(factors: { value: number; weight: number }[]): number {
+  const total = factors.reduce((s, f) => s + f.weight, 0);
+  if (total <= 0) return 0;
+  return Math.min(100, Math.max(0, Math.round((100 * factors.reduce((s, f) => s + clamp01(f.value) * f.weight, 0)) / total)));
+}
+
+/** Scores one customer. `now` is unix seconds. */
+export function scoreCustomer(input: CustomerBilling, now: number, config: ScoringConfig = DEFAULT_CONFIG): ScoreResult {
+  const computed: Partial<Record<FactorName, Computed | string>> = {
+    payment_recency: paymentRecency(input, now),
+    mrr_trend: mrrTrend(input),
+    failed_payments: failedPayments(input, now),
+    usage: 'no product-usage data source connected',
+    support: 'no support data source connected',
+  };
+  const present: { name: FactorName; value: number; weight: number; explanation: string }[] = [];
+  const absent: { name: FactorName; reason: string }[] = [];
+  for (const name of FACTORS) {
+    const c = computed[name]!;
+    const weight = config.weights[name];
+    if (typeof c === 'string') absent.push({ name, reason: c });
+    else if (weight > 0) present.push({ name, weight, value: c.value, explanation: c.explanation });
+    else absent.push({ name, reason: 'weight set to 0' });
+  }
+  const totalWeight = present.reduce((s, f) => s + f.weight, 0);
+  if (present.length === 0 || totalWeight === 0) {
+    return {
+      score: null,
+      level: null,
+      factors: [],
+      absent,
+      explanation: 'No score yet: it needs at least one billing event (a subscription, charge or invoice).',
+    };
+  }
+  const factors = present.map((f) => ({
+    name: f.name,
+    value: f.value,
+    weight: f.weight,
+    points: (100 * f.value * f.weight) / totalWeight,
+    explanation: f.explanation,
+  }));
+  const score = combine(factors);
+  const level = riskLevel(score, config);
+  const weakest = [...factors].sort((a, b) => a.value - b.value)[0]!;
+  const explanation = `${level === 'green' ? 'Healthy' : level === 'yellow' ? 'At risk' : 'Critical'} (${score}/100). ${weakest.value < 0.7 ? `Main concern: ${weakest.explanation}` : 'No concerns in billing.'}`;
+  return { score, level, factors, absent, explanation };
+}
