@@ -66,7 +66,7 @@ export const PERSONAS = {
   growing: { weight: 9, expected: 'green', note: 'added seats or upgraded over time' },
   shrinking: { weight: 7, expected: 'yellow', note: 'removed seats or downgraded' },
   trialing: { weight: 6, expected: null, note: 'in a free trial, nothing paid yet' },
-  recovered_failure: { weight: 5, expected: 'yellow', note: 'one declined renewal last week, retried and paid' },
+  recovered_failure: { weight: 5, expected: 'green', note: 'one declined charge last week (insufficient funds); renewals keep being paid' },
   past_due: { weight: 8, expected: 'red', note: 'renewals failing for over a month (insufficient funds), past due' },
   hard_decline: { weight: 3, expected: 'red', note: 'card reported stolen/lost; renewals failing, past due' },
   canceling: { weight: 4, expected: 'yellow', note: 'cancels at period end' },

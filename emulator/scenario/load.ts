@@ -310,7 +310,8 @@ function loadSubscription(
     if (next.start > stopAt) break;
     period = next;
   }
-  sub.items = { ...sub.items, data: buildItems(itemsFor(Math.min(period.start, stopAt)), period) };
+  // The subscription shows its items as of now (Stripe applies changes at once); invoices billed the items of their period.
+  sub.items = { ...sub.items, data: buildItems(itemsFor(stopAt), period) };
   sub.latest_invoice = latestInvoice;
   let status: SubscriptionStatus = trialEnd && trialEnd > now ? 'trialing' : failed ? 'past_due' : 'active';
   if (spec.status) status = spec.status;

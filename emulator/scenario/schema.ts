@@ -80,7 +80,7 @@ const subscription = z.strictObject({
   items: z.array(item).min(1),
   trial_days: z.number().int().min(1).max(730).optional(),
   discounts: z.array(z.strictObject({ coupon: key, start: timeSchema.optional() })).optional(),
-  /** Item changes (upgrades, downgrades, seat changes), effective from the first renewal at or after `at`. */
+  /** Item changes (upgrades, downgrades, seat changes) at `at`: the subscription shows them at once, invoices from the next renewal. */
   changes: z.array(z.strictObject({ at: timeSchema, items: z.array(item).min(1) })).optional(),
   cancel_at_period_end: z.boolean().optional(),
   canceled_at: timeSchema.optional(),

@@ -90,15 +90,19 @@ export function recencyValue(daysSince: number, cadence: number): number {
   return clamp01(1 - (daysSince - onTime) / fade);
 }
 
-/** Stable MRR scores 0.75; growth earns up to 1 (at +50%), a fall goes linearly down to 0 (all revenue lost). */
+/**
+ * Stable MRR scores 0.75; growth earns up to 1 (at +50%). A fall weighs quadratically: losing half the revenue
+ * leaves 0.19, losing it all 0.
+ */
 export function trendValue(ratio: number): number {
   if (!Number.isFinite(ratio)) return 1;
-  return ratio < 1 ? clamp01(0.75 * ratio) : clamp01(0.75 + 0.5 * (ratio - 1));
+  return ratio < 1 ? clamp01(0.75 * Math.max(0, ratio) ** 2) : clamp01(0.75 + 0.5 * (ratio - 1));
 }
 
 /** Churn signals from subscription status scale the MRR and failed-payment factors down. */
 export function statusMultiplier(subs: SubscriptionInput[]): { multiplier: number; reason: string | null } {
   const live = subs.filter((s) => s.status !== 'canceled' && s.status !== 'incomplete_expired');
+  if (subs.length > 0 && live.length === 0) return { multiplier: 0.05, reason: 'every subscription is canceled' };
   if (live.some((s) => s.status === 'unpaid')) return { multiplier: 0.3, reason: 'a subscription is unpaid' };
   if (live.some((s) => s.status === 'past_due')) return { multiplier: 0.6, reason: 'a subscription is past due' };
   if (live.length > 0 && live.every((s) => s.cancelAtPeriodEnd))
