@@ -2,6 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './app/config.js';
 import { createLogger } from './app/logger.js';
+import { installProcessGuards } from './app/process-guards.js';
 import { type Role, migrate, startRuntime } from './app/runtime.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './db/embedded.js';
 import { type DemoStripe, startDemoStripe, withDemoStripe } from './demo/demo-stripe.js';
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
   const roles = parseRoles(values.role);
   let config = await loadConfig();
   const logger = createLogger(config.logLevel);
+  installProcessGuards(logger);
 
   if (!config.databaseUrl && roles.length === 1) {
     throw new ConfigError('DATABASE_URL: required with --role api|worker (separate processes must share one PostgreSQL)');
