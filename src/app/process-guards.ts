@@ -1,6 +1,7 @@
 import type { AppLogger } from './logger.js';
 
-const TRANSIENT_DB = /Connection terminated|ECONNREFUSED|ECONNRESET|not currently accepting connections|terminating connection|the database system is (starting up|shutting down)/i;
+const TRANSIENT_DB =
+  /Connection terminated|ECONNREFUSED|ECONNRESET|not currently accepting connections|terminating connection|the database system is (starting up|shutting down)/i;
 
 /**
  * graphile-worker 0.17 reports a job's outcome without awaiting it, so losing the database at that moment
