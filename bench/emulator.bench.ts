@@ -1,30 +1,7 @@
 import Stripe from 'stripe';
 import { startEmulator } from '../emulator/index.js';
+import { connectFirstAccount } from './emulator-connect.js';
 import type { Benchmark, BenchResult } from './types.js';
-
-const PLATFORM_KEY = 'sk_test_pulsescore_demo_platform_key';
-
-async function connectFirst(url: string, port: number): Promise<{ stripe: Stripe; account: string }> {
-  const accounts = (await (await fetch(`${url}/_emulator/accounts`)).json()) as { accounts: { id: string; platform: boolean }[] };
-  const account = accounts.accounts.find((a) => !a.platform)!.id;
-  const form = new URLSearchParams({
-    client_id: 'ca_PulseScoreDemoClient',
-    redirect_uri: 'http://localhost/cb',
-    scope: 'read_only',
-    account,
-    decision: 'allow',
-  });
-  const res = await fetch(`${url}/oauth/authorize`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: form,
-  });
-  const code = new URL(res.headers.get('location')!).searchParams.get('code')!;
-  const stripe = new Stripe(PLATFORM_KEY, { host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0 });
-  await stripe.oauth.token({ grant_type: 'authorization_code', code });
-  return { stripe, account };
-}
 
 /** Walks every customer 100 at a time; on 429 waits for the next one-second window, as a careful client does. */
 async function walkCustomers(stripe: Stripe, account: string): Promise<{ count: number; requests: number; limited: number }> {
@@ -61,7 +38,7 @@ export const emulatorBench: Benchmark = {
     const ready = (performance.now() - started) / 1000;
     results.push({ name: 'emulator.generate_and_serve_10k_customers', value: round(ready), unit: 's', target: 10, direction: 'max' });
     try {
-      const { stripe, account } = await connectFirst(running.url, running.port);
+      const { stripe, account } = await connectFirstAccount(running.url);
       let t = performance.now();
       const free = await walkCustomers(stripe, account);
       if (free.count !== 10_000) throw new Error(`walk returned ${free.count} customers`);

@@ -2,12 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Stripe from 'stripe';
 import { loadConfig } from '../src/app/config.js';
 import { createLogger } from '../src/app/logger.js';
 import { startRuntime } from '../src/app/runtime.js';
 import { createSyncService } from '../src/stripe/sync.service.js';
 import { benchDatabase } from './database.js';
+import { connectFirstAccount, PLATFORM_KEY } from './emulator-connect.js';
 import type { Benchmark, BenchResult } from './types.js';
 
 const RATE = 100;
@@ -30,31 +30,6 @@ async function startEmulatorProcess(args: string[]): Promise<{ url: string; chil
   return { url, child };
 }
 
-async function connectAccount(url: string, secretKey: string): Promise<string> {
-  const { accounts } = (await (await fetch(`${url}/_emulator/accounts`)).json()) as { accounts: { id: string; platform: boolean }[] };
-  const account = accounts.find((a) => !a.platform)!.id;
-  const form = new URLSearchParams({
-    client_id: 'ca_PulseScoreDemoClient',
-    redirect_uri: 'http://localhost/cb',
-    scope: 'read_only',
-    account,
-    decision: 'allow',
-  });
-  const res = await fetch(`${url}/oauth/authorize`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: form,
-  });
-  const code = new URL(res.headers.get('location')!).searchParams.get('code')!;
-  const u = new URL(url);
-  await new Stripe(secretKey, { host: u.hostname, port: Number(u.port), protocol: 'http' }).oauth.token({
-    grant_type: 'authorization_code',
-    code,
-  });
-  return account;
-}
-
 export const stripeSyncBench: Benchmark = {
   name: 'sync',
   description:
@@ -72,9 +47,9 @@ export const stripeSyncBench: Benchmark = {
       String(RATE),
     ]);
     const database = await benchDatabase();
-    const secretKey = 'sk_test_pulsescore_demo_platform_key';
+    const secretKey = PLATFORM_KEY;
     try {
-      const account = await connectAccount(emulator.url, secretKey);
+      const { account } = await connectFirstAccount(emulator.url);
       const config = await loadConfig({
         NODE_ENV: 'test',
         DATA_DIR: await mkdtemp(path.join(tmpdir(), 'bench-')),

@@ -9,6 +9,7 @@ import {
   waitForSync,
 } from '../../test/helpers/stripe.js';
 import { createSecretBox } from '../app/secrets.js';
+import { createStripeDataRepo } from './stripe-data.repo.js';
 
 let world: StripeWorld;
 beforeAll(async () => {
@@ -33,25 +34,7 @@ function expected(world: StripeWorld) {
   };
 }
 
-async function dbCounts(orgId: string) {
-  const db = world.t.runtime.database.db;
-  const count = async (table: 'customers' | 'subscriptions' | 'payments' | 'invoices') =>
-    Number(
-      (
-        await db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll<string>().as('n'))
-          .where('org_id', '=', orgId)
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
-  return {
-    customers: await count('customers'),
-    subscriptions: await count('subscriptions'),
-    payments: await count('payments'),
-    invoices: await count('invoices'),
-  };
-}
+const dbCounts = (orgId: string) => createStripeDataRepo(world.t.runtime.database.db).counts(orgId);
 
 describe('connecting Stripe and the initial sync', () => {
   it('connects through the consent page, syncs everything exactly once with the guide’s mappings, and a re-sync changes nothing', async () => {

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../test/helpers/app.js';
+import { createStripeDataRepo } from './stripe-data.repo.js';
 import { initialCursors } from './sync.service.js';
 import { emulatorTruth, ownerWithStripe, startStripeWorld, type StripeWorld, truthFor, waitForSync } from '../../test/helpers/stripe.js';
 
@@ -20,25 +21,7 @@ async function world(options: Parameters<typeof startStripeWorld>[0]) {
   return w;
 }
 
-async function counts(w: StripeWorld, orgId: string) {
-  const db = w.t.runtime.database.db;
-  const n = async (table: 'customers' | 'subscriptions' | 'payments' | 'invoices') =>
-    Number(
-      (
-        await db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll<string>().as('n'))
-          .where('org_id', '=', orgId)
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
-  return {
-    customers: await n('customers'),
-    subscriptions: await n('subscriptions'),
-    payments: await n('payments'),
-    invoices: await n('invoices'),
-  };
-}
+const counts = (w: StripeWorld, orgId: string) => createStripeDataRepo(w.t.runtime.database.db).counts(orgId);
 
 describe('sync under faults', () => {
   it('retries 429s and 5xx and still ends with exact counts', async () => {
