@@ -6,6 +6,7 @@ import type { SecretBox } from '../app/secrets.js';
 import type { Database } from '../db/schema.js';
 import { enqueue } from '../jobs/jobs.registry.js';
 import { createConnectionsRepo } from './connections.repo.js';
+import { createEventStore } from './event-intake.batcher.js';
 import { type StripePlatform, withStripeRetry } from './stripe.client.js';
 import { createStripeDataRepo, type SourceVersion } from './stripe-data.repo.js';
 import { mapCharge, mapCustomer, mapInvoice, mapSubscription } from './stripe.mapping.js';
@@ -41,6 +42,7 @@ export function createWebhookService(deps: WebhookDeps) {
   const { db, logger } = deps;
   const verifier = deps.platform?.client.webhooks ?? Stripe.webhooks;
   const connections = createConnectionsRepo(db);
+  const eventStore = createEventStore(db);
 
   function verify(raw: Buffer, signature: string | undefined, secret: string): Stripe.Event {
     if (!signature) throw badRequest('missing_signature', 'The Stripe-Signature header is missing.');
@@ -58,38 +60,35 @@ export function createWebhookService(deps: WebhookDeps) {
    */
   async function intake(raw: Buffer, signature: string | undefined, endpointToken?: string) {
     let event: Stripe.Event;
-    let orgs: ReturnType<typeof sql<{ org_id: string }>>;
+    let attribution: { account: string | null; connectionId: string | null };
     if (endpointToken) {
       const connection = await connections.findByWebhookToken(endpointToken);
       if (!connection) throw new AppError(404, 'not_found', 'Unknown webhook endpoint.');
-      if (!connection.webhook_secret_enc)
+      if (!connection.webhook_secret_enc) {
         throw badRequest(
           'webhook_secret_not_set',
           'Set this endpoint’s signing secret in Settings → Integrations → Stripe → Webhook secret.',
         );
+      }
       event = verify(raw, signature, deps.secrets.open(connection.webhook_secret_enc));
-      orgs = sql`select org_id from stripe_connections where id = ${connection.id} and status = 'connected'`;
+      attribution = { account: null, connectionId: connection.id };
     } else {
       const secret = deps.platform?.config.webhookSecret;
       if (!secret) throw badRequest('webhooks_not_configured', 'STRIPE_WEBHOOK_SECRET is not configured on this server.');
       event = verify(raw, signature, secret);
       if (!event.account) return { received: true, stored: 0, ignored: 'no connected organization for this account' };
-      orgs = sql`select org_id from stripe_connections where stripe_account_id = ${event.account} and status = 'connected'`;
+      attribution = { account: event.account, connectionId: null };
     }
-    // One statement: find the organizations the event belongs to and store it once for each of them.
-    const result = await sql<{ orgs: number; stored: number }>`
-      with orgs as (${orgs}),
-      stored as (
-        insert into stripe_events (org_id, stripe_event_id, type, stripe_created, payload)
-        select org_id, ${event.id}, ${event.type}, ${event.created}, ${raw.toString('utf8')}::jsonb from orgs
-        on conflict (org_id, stripe_event_id) do nothing
-        returning 1
-      )
-      select (select count(*) from orgs)::int as orgs, (select count(*) from stored)::int as stored`.execute(db);
-    const { orgs: matched, stored } = result.rows[0]!;
-    if (matched === 0) return { received: true, stored: 0, ignored: 'no connected organization for this account' };
-    if (stored > 0) wake();
-    return { received: true, stored, ignored: null };
+    const outcome = await eventStore.store({
+      ...attribution,
+      id: event.id,
+      type: event.type,
+      created: event.created,
+      payload: raw.toString('utf8'),
+    });
+    if (outcome.orgs === 0) return { received: true, stored: 0, ignored: 'no connected organization for this account' };
+    if (outcome.stored > 0) wake();
+    return { received: true, stored: outcome.stored, ignored: null };
   }
 
   /**
