@@ -54,13 +54,9 @@ describe('connecting Stripe and the initial sync', () => {
     expect(sync.counts).toEqual(truth);
     expect(truth.anonymous_charges_skipped).toBeGreaterThan(0);
     expect(want.subscriptions.some((s) => s.status === 'canceled')).toBe(true);
-    expect(want.anonymous.length).toBeGreaterThan(0);
-    expect(await dbCounts(owner.orgId)).toEqual({
-      customers: want.customers.length,
-      subscriptions: want.subscriptions.length,
-      payments: want.charges.length,
-      invoices: want.invoices.length,
-    });
+    // Stored rows match what the run imported (the windows are the run's, fixed when it started).
+    const { anonymous_charges_skipped: _skipped, ...stored } = truth;
+    expect(await dbCounts(owner.orgId)).toEqual(stored);
 
     const status = await owner.client.get('/api/v1/integrations/stripe');
     expect(status.body).toMatchObject({
@@ -122,13 +118,9 @@ describe('connecting Stripe and the initial sync', () => {
     expect(again.status).toBe(202);
     const second = await waitForSync(owner.client);
     expect(second.kind).toBe('manual');
-    expect(second.counts.customers).toBe(want.customers.length);
-    expect(await dbCounts(owner.orgId)).toEqual({
-      customers: want.customers.length,
-      subscriptions: want.subscriptions.length,
-      payments: want.charges.length,
-      invoices: want.invoices.length,
-    });
+    expect(second.counts.customers).toBe(truth.customers);
+    // Nothing was imported twice (a row that left the 90-day window since stays: rows are never deleted).
+    expect(await dbCounts(owner.orgId)).toEqual(stored);
   });
 
   it('answers a second sync request with the running one', async () => {
