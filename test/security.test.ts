@@ -1,17 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './helpers/database.js';
-import { outbox, signUp, startTestApp, type SignedUpUser, type TestApp, type TestClient, waitFor } from './helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import { outbox, type SignedUpUser, signUp, type TestApp, type TestClient, useTestApp, waitFor } from './helpers/app.js';
 
-let database: TestDatabase;
 let t: TestApp;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  t = await startTestApp({ databaseUrl: database.url });
-});
-afterAll(async () => {
-  await t?.close();
-  await database?.drop();
+useTestApp((app) => {
+  t = app;
 });
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';

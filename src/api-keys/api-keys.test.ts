@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test/helpers/database.js';
-import { signUp, startTestApp, type TestApp } from '../../test/helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import { signUp, type TestApp, useTestApp } from '../../test/helpers/app.js';
 import { hashApiKey } from './api-keys.service.js';
 
-let database: TestDatabase;
 let t: TestApp;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  t = await startTestApp({ databaseUrl: database.url });
-});
-afterAll(async () => {
-  await t?.close();
-  await database?.drop();
+useTestApp((app) => {
+  t = app;
 });
 
 describe('API keys', () => {

@@ -1,17 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test/helpers/database.js';
-import { outbox, signUp, startTestApp, type TestApp, waitFor } from '../../test/helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import { outbox, signUp, type TestApp, useTestApp, waitFor } from '../../test/helpers/app.js';
 
-let database: TestDatabase;
 let t: TestApp;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  t = await startTestApp({ databaseUrl: database.url });
-});
-afterAll(async () => {
-  await t?.close();
-  await database?.drop();
+useTestApp((app) => {
+  t = app;
 });
 
 const tokenFrom = (text: string, param: string) => new URL(text.match(/https?:\/\/\S+/)![0]).searchParams.get(param)!;

@@ -1,18 +1,11 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test/helpers/database.js';
-import { startTestApp, type TestApp } from '../../test/helpers/app.js';
+import { describe, expect, inject, it } from 'vitest';
+import { createTestDatabase } from '../../test/helpers/database.js';
+import { startTestApp, type TestApp, useTestApp } from '../../test/helpers/app.js';
 
-let database: TestDatabase;
 let t: TestApp;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  t = await startTestApp({ databaseUrl: database.url });
-});
-afterAll(async () => {
-  await t?.close();
-  await database?.drop();
+useTestApp((app) => {
+  t = app;
 });
 
 describe('operations endpoints', () => {

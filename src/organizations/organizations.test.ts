@@ -1,17 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test/helpers/database.js';
-import { outbox, signUp, startTestApp, type SignedUpUser, type TestApp, waitFor } from '../../test/helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import { outbox, type SignedUpUser, signUp, type TestApp, useTestApp, waitFor } from '../../test/helpers/app.js';
 
-let database: TestDatabase;
 let t: TestApp;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  t = await startTestApp({ databaseUrl: database.url });
-});
-afterAll(async () => {
-  await t?.close();
-  await database?.drop();
+useTestApp((app) => {
+  t = app;
 });
 
 async function invite(by: SignedUpUser, email: string, role = 'member') {

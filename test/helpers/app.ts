@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { InjectOptions } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
 import { loadConfig } from '../../src/app/config.js';
 import type { App } from '../../src/app/http.js';
 import { createLogger } from '../../src/app/logger.js';
 import { type Runtime, type Role, startRuntime } from '../../src/app/runtime.js';
 import { freePort } from '../../src/db/embedded.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
 
 export const APP_URL = 'http://localhost:3000';
 
@@ -162,4 +164,25 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>
     if (Date.now() > deadline) throw new Error('waitFor: condition not met in time');
     await new Promise((r) => setTimeout(r, stepMs));
   }
+}
+
+/**
+ * One migrated database and one application for a test file: created before its tests, closed and dropped
+ * after them. `ready` receives both once they are up.
+ */
+export function useTestApp(
+  ready: (app: TestApp, database: TestDatabase) => void,
+  options: Omit<Parameters<typeof startTestApp>[0], 'databaseUrl'> = {},
+): void {
+  let database: TestDatabase | undefined;
+  let app: TestApp | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    app = await startTestApp({ ...options, databaseUrl: database.url });
+    ready(app, database);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
 }
