@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
@@ -31,6 +30,7 @@ import { errorHandler } from './error-handler.js';
 import type { App } from './http.js';
 import type { AppLogger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import { registerSecurityHeaders } from './security-headers.js';
 
 export interface ServerDeps {
   logger: AppLogger;
@@ -83,23 +83,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
     deps.metrics.httpRequestDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
 
-  const https = deps.appUrl.startsWith('https://');
-  await app.register(helmet, {
-    // Over plain http (local and demo use) HSTS and request upgrades would break the app.
-    hsts: https,
-    contentSecurityPolicy: {
-      directives: {
-        upgradeInsecureRequests: https ? [] : null,
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-    },
-  });
+  registerSecurityHeaders(app, deps.appUrl);
 
   await app.register(swagger, {
     openapi: {
