@@ -14,13 +14,18 @@ import { maintenanceSchedules, purgeExpiredHandler } from '../maintenance/mainte
 import { createMembersService } from '../members/members.service.js';
 import { createOrganizationsRepo } from '../organizations/organizations.repo.js';
 import { createOrganizationsService } from '../organizations/organizations.service.js';
+import { dailyRescoreJob, rescoreJob, scoringSchedules } from '../scoring/scoring.jobs.js';
+import { createScoringService, type ScoringService } from '../scoring/scoring.service.js';
 import { createConnectionService } from '../stripe/connection.service.js';
+import { createCustomersService } from '../customers/customers.service.js';
+import { createDashboardService } from '../dashboard/dashboard.service.js';
 import { createStripePlatform, type StripePlatform } from '../stripe/stripe.client.js';
 import { syncJob } from '../stripe/sync.jobs.js';
 import { createSyncService, type SyncService } from '../stripe/sync.service.js';
 import { drainEventsJob } from '../stripe/webhooks.jobs.js';
 import { createWebhookService, type WebhookService } from '../stripe/webhooks.service.js';
 import { handle } from '../jobs/jobs.worker.js';
+import { enqueue } from '../jobs/jobs.registry.js';
 import type { Config } from './config.js';
 import { createSecretBox } from './secrets.js';
 import type { App } from './http.js';
@@ -57,6 +62,7 @@ function buildJobs(deps: {
   config: Config;
   sync: SyncService;
   webhooks: WebhookService;
+  scoring: ScoringService;
 }): RegisteredJob[] {
   const { database, logger, config } = deps;
   return [
@@ -64,6 +70,8 @@ function buildJobs(deps: {
     purgeExpiredHandler({ db: database.db, logger }),
     handle(syncJob, (p, meta) => deps.sync.execute(p.runId, meta)),
     handle(drainEventsJob, async (_p, meta) => void (await deps.webhooks.drain(meta.signal))),
+    handle(rescoreJob, async (p) => void (await deps.scoring.rescoreOrganization(p.orgId, p.reason, p.changedOnly))),
+    handle(dailyRescoreJob, () => deps.scoring.rescoreAll('daily')),
   ] as RegisteredJob[];
 }
 
@@ -92,7 +100,14 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
   const apiKeys = createApiKeysService({ db });
   const secrets = createSecretBox(config.encryptionKey);
   const platform = stripePlatform(config);
-  const sync = createSyncService({ db, platform, logger, staleSeconds: config.syncStaleSeconds });
+  const scoring = createScoringService({ db, logger });
+  const sync = createSyncService({
+    db,
+    platform,
+    logger,
+    staleSeconds: config.syncStaleSeconds,
+    onCompleted: (orgId) => enqueue(db, rescoreJob, { orgId, reason: 'sync', changedOnly: true }),
+  });
   const connections = createConnectionService({
     db,
     platform,
@@ -102,7 +117,17 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
     sync,
     logger,
   });
-  const webhooks = createWebhookService({ db, platform, secrets, logger, onDeauthorized: (orgId) => connections.revokedAtStripe(orgId) });
+  const webhooks = createWebhookService({
+    db,
+    platform,
+    secrets,
+    logger,
+    onDeauthorized: (orgId) => connections.revokedAtStripe(orgId),
+    // Only the customers the events touched are re-scored, right away: the score follows the webhook.
+    onCustomersChanged: async (orgIds) => {
+      for (const orgId of orgIds) await scoring.rescoreChanged(orgId, 'webhook');
+    },
+  });
 
   let worker: Runner | null = null;
   let staleCheck: NodeJS.Timeout | null = null;
@@ -111,8 +136,8 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
       pool,
       logger,
       concurrency: config.workerConcurrency,
-      jobs: buildJobs({ database, logger, config, sync, webhooks }),
-      schedules: maintenanceSchedules,
+      jobs: buildJobs({ database, logger, config, sync, webhooks, scoring }),
+      schedules: [...maintenanceSchedules, ...scoringSchedules],
       events: {
         onJobFinished: (job, outcome, seconds) => {
           metrics.jobsFinished.inc({ job, outcome });
@@ -124,6 +149,7 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
     const recover = () => {
       sync.recoverStale().catch((err: unknown) => logger.warn({ err }, 'could not check for stalled syncs'));
       webhooks.recover().catch((err: unknown) => logger.warn({ err }, 'could not check for waiting Stripe events'));
+      scoring.recoverChanged().catch((err: unknown) => logger.warn({ err }, 'could not check for customers waiting for a score'));
     };
     recover();
     staleCheck = setInterval(recover, Math.min(5_000, (config.syncStaleSeconds * 1000) / 2));
@@ -148,6 +174,9 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
         connections,
         sync,
         webhooks,
+        scoring,
+        customers: createCustomersService({ db, scoring }),
+        dashboard: createDashboardService({ db }),
       },
       readiness: {
         database: () => pingDatabase(pool),

@@ -12,6 +12,12 @@ import {
 import type { ApiKeysService } from '../api-keys/api-keys.service.js';
 import { registerApiKeyRoutes } from '../api-keys/api-keys.routes.js';
 import { registerAuthRoutes } from '../auth/auth.routes.js';
+import { registerCustomerRoutes } from '../customers/customers.routes.js';
+import type { CustomersService } from '../customers/customers.service.js';
+import { registerDashboardRoutes } from '../dashboard/dashboard.routes.js';
+import type { DashboardService } from '../dashboard/dashboard.service.js';
+import { registerScoringRoutes } from '../scoring/scoring.routes.js';
+import type { ScoringService } from '../scoring/scoring.service.js';
 import type { AuthService } from '../auth/auth.service.js';
 import type { Authenticate } from '../auth/authenticate.js';
 import { type ReadinessCheck, registerHealthRoutes } from '../health/health.routes.js';
@@ -48,6 +54,9 @@ export interface ServerDeps {
     connections: ConnectionService;
     sync: SyncService;
     webhooks: WebhookService;
+    scoring: ScoringService;
+    customers: CustomersService;
+    dashboard: DashboardService;
   };
   readiness: Record<string, ReadinessCheck>;
 }
@@ -115,6 +124,9 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
       registerInvitationRoutes(api, { invitations: services.invitations, authenticate });
       registerApiKeyRoutes(api, { apiKeys: services.apiKeys, authenticate });
       registerIntegrationRoutes(api, { connections: services.connections, sync: services.sync, authenticate });
+      registerScoringRoutes(api, { scoring: services.scoring, authenticate });
+      registerCustomerRoutes(api, { customers: services.customers, authenticate });
+      registerDashboardRoutes(api, { dashboard: services.dashboard, authenticate });
       await registerWebhookRoutes(api, { webhooks: services.webhooks });
     },
     { prefix: '/api/v1' },

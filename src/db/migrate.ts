@@ -3,6 +3,7 @@ import * as m0001 from './migrations/0001_accounts_and_organizations.js';
 import * as m0002 from './migrations/0002_api_keys_and_mail.js';
 import * as m0003 from './migrations/0003_stripe.js';
 import * as m0004 from './migrations/0004_stripe_event_queue.js';
+import * as m0005 from './migrations/0005_scores_and_revenue.js';
 
 // Forward-only: a landed migration is never edited; a change is a new numbered file added here.
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '0002_api_keys_and_mail': m0002,
   '0003_stripe': m0003,
   '0004_stripe_event_queue': m0004,
+  '0005_scores_and_revenue': m0005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -155,6 +155,19 @@ export interface CustomersTable extends SourceVersion {
   deleted_at: NullableTs;
   last_seen_at: NullableTs;
   score_dirty_at: NullableTs;
+  /** Current MRR in minor units of `mrr_currency` (the customer's main currency); fractional cents are kept. */
+  mrr: Generated<string>;
+  mrr_currency: string | null;
+  /** The same in major units, the sort key of the customers list. */
+  mrr_major: Generated<string>;
+  mrr_by_currency: ColumnType<Record<string, number>, string | undefined, string>;
+  last_payment_at: NullableTs;
+  score: number | null;
+  risk_level: 'green' | 'yellow' | 'red' | null;
+  score_factors: ColumnType<unknown[], string | undefined, string>;
+  score_absent: ColumnType<unknown[], string | undefined, string>;
+  score_explanation: string | null;
+  scored_at: NullableTs;
 }
 
 export interface SubscriptionsTable extends SourceVersion {
@@ -240,6 +253,38 @@ export interface OrgEventsTable {
   created_at: CreatedAt;
 }
 
+export interface ScoringConfigsTable {
+  org_id: string;
+  config: Json<unknown>;
+  updated_by: string | null;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface ScoreHistoryTable {
+  id: Generated<string>;
+  org_id: string;
+  customer_id: string;
+  score: number | null;
+  risk_level: string | null;
+  previous_score: number | null;
+  previous_level: string | null;
+  factors: Json<Record<string, number>>;
+  changed: Json<{ name: string; from: number | null; to: number | null }[]>;
+  reason: string;
+  computed_at: Ts;
+}
+
+export interface MrrHistoryTable {
+  org_id: string;
+  customer_id: string;
+  currency: string;
+  valid_from: Ts;
+  valid_to: NullableTs;
+  mrr: ColumnType<string, number | string, number | string>;
+  movement: 'new' | 'expansion' | 'contraction' | 'churn' | 'reactivation';
+  delta: ColumnType<string, number | string, number | string>;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -257,4 +302,7 @@ export interface Database {
   invoices: InvoicesTable;
   stripe_events: StripeEventsTable;
   org_events: OrgEventsTable;
+  scoring_configs: ScoringConfigsTable;
+  score_history: ScoreHistoryTable;
+  mrr_history: MrrHistoryTable;
 }

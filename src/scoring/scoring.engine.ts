@@ -39,8 +39,8 @@ export interface FactorResult {
 }
 
 export type ScoreResult =
-  | { score: number; level: RiskLevel; factors: FactorResult[]; absent: { name: FactorName; reason: string }[]; explanation: string }
-  | { score: null; level: null; factors: []; absent: { name: FactorName; reason: string }[]; explanation: string };
+  | { score: number; level: RiskLevel; factors: FactorResult[]; absent: AbsentFactor[]; explanation: string }
+  | { score: null; level: null; factors: []; absent: AbsentFactor[]; explanation: string };
 
 export const TREND_DAYS = 90;
 const GRACE_DAYS = 3;
@@ -183,23 +183,50 @@ export function combine(factors: { value: number; weight: number }[]): number {
   return Math.min(100, Math.max(0, Math.round((100 * factors.reduce((s, f) => s + clamp01(f.value) * f.weight, 0)) / total)));
 }
 
-/** Scores one customer. `now` is unix seconds. */
-export function scoreCustomer(input: CustomerBilling, now: number, config: ScoringConfig = DEFAULT_CONFIG): ScoreResult {
-  const computed: Partial<Record<FactorName, Computed | string>> = {
-    payment_recency: paymentRecency(input, now),
-    mrr_trend: mrrTrend(input),
-    failed_payments: failedPayments(input, now),
-    usage: 'no product-usage data source connected',
-    support: 'no support data source connected',
+/** A factor's value and sentence, or the reason it is absent. Independent of the configuration. */
+export type ComputedFactor = { value: number; explanation: string } | { reason: string };
+export type ComputedFactors = Record<FactorName, ComputedFactor>;
+
+export interface AbsentFactor {
+  name: FactorName;
+  reason: string;
+  /** Set when the factor was computed but its weight is 0, so that another configuration can use it. */
+  value?: number;
+  explanation?: string;
+}
+
+/** Every factor of one customer at `now` (unix seconds). */
+export function computeFactors(input: CustomerBilling, now: number): ComputedFactors {
+  const wrap = (c: Computed | string): ComputedFactor => (typeof c === 'string' ? { reason: c } : c);
+  return {
+    payment_recency: wrap(paymentRecency(input, now)),
+    mrr_trend: wrap(mrrTrend(input)),
+    failed_payments: wrap(failedPayments(input, now)),
+    usage: { reason: 'no product-usage data source connected' },
+    support: { reason: 'no support data source connected' },
   };
+}
+
+/** The factors behind a stored score, whatever configuration it was combined with. */
+export function factorsOf(result: { factors: FactorResult[]; absent: AbsentFactor[] }): ComputedFactors {
+  const computed = {} as ComputedFactors;
+  for (const f of result.factors) computed[f.name] = { value: f.value, explanation: f.explanation };
+  for (const a of result.absent) {
+    computed[a.name] = a.value !== undefined ? { value: a.value, explanation: a.explanation ?? '' } : { reason: a.reason };
+  }
+  return computed;
+}
+
+/** Combines computed factors under a configuration: the score, its level and its explanation. */
+export function scoreFromFactors(computed: ComputedFactors, config: ScoringConfig = DEFAULT_CONFIG): ScoreResult {
   const present: { name: FactorName; value: number; weight: number; explanation: string }[] = [];
-  const absent: { name: FactorName; reason: string }[] = [];
+  const absent: AbsentFactor[] = [];
   for (const name of FACTORS) {
-    const c = computed[name]!;
+    const c = computed[name] ?? { reason: 'not computed' };
     const weight = config.weights[name];
-    if (typeof c === 'string') absent.push({ name, reason: c });
+    if ('reason' in c) absent.push({ name, reason: c.reason });
     else if (weight > 0) present.push({ name, weight, value: c.value, explanation: c.explanation });
-    else absent.push({ name, reason: 'weight set to 0' });
+    else absent.push({ name, reason: 'weight set to 0', value: c.value, explanation: c.explanation });
   }
   const totalWeight = present.reduce((s, f) => s + f.weight, 0);
   if (present.length === 0 || totalWeight === 0) {
@@ -223,4 +250,9 @@ export function scoreCustomer(input: CustomerBilling, now: number, config: Scori
   const weakest = [...factors].sort((a, b) => a.value - b.value)[0]!;
   const explanation = `${level === 'green' ? 'Healthy' : level === 'yellow' ? 'At risk' : 'Critical'} (${score}/100). ${weakest.value < 0.7 ? `Main concern: ${weakest.explanation}` : 'No concerns in billing.'}`;
   return { score, level, factors, absent, explanation };
+}
+
+/** Scores one customer. `now` is unix seconds. */
+export function scoreCustomer(input: CustomerBilling, now: number, config: ScoringConfig = DEFAULT_CONFIG): ScoreResult {
+  return scoreFromFactors(computeFactors(input, now), config);
 }

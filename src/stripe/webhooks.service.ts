@@ -34,6 +34,8 @@ export interface WebhookDeps {
   logger: AppLogger;
   /** Called when Stripe reports that an account revoked access. */
   onDeauthorized: (orgId: string) => Promise<void>;
+  /** Called after a batch changed the billing data of some organizations' customers (to re-score them). */
+  onCustomersChanged?: (orgIds: string[]) => Promise<void>;
 }
 
 type Outcome = 'processed' | 'skipped';
@@ -341,6 +343,14 @@ export function createWebhookService(deps: WebhookDeps) {
       }
       await finish(results);
       total += batch.length;
+      const changed = [...new Set(batch.filter((row, i) => results[i]?.status === 'processed').map((row) => row.org_id))];
+      if (changed.length > 0 && deps.onCustomersChanged) {
+        await deps
+          .onCustomersChanged(changed)
+          .catch((err: unknown) =>
+            logger.warn({ err: (err as Error).message }, 'could not re-score customers after Stripe events; the next check will'),
+          );
+      }
     }
     return total;
   }

@@ -142,13 +142,18 @@ describe('webhook intake', () => {
         customer_external_id: customer.id,
         payload: { failureCode: 'insufficient_funds', amountCents: 4200 },
       });
-      const dirty = await db()
-        .selectFrom('customers')
-        .select('score_dirty_at')
-        .where('org_id', '=', owner.orgId)
-        .where('external_id', '=', customer.id)
-        .executeTakeFirstOrThrow();
-      expect(dirty.score_dirty_at).not.toBeNull();
+      // The customer is re-scored right after the event: the failure now counts in its failed-payments factor.
+      const scored = await waitFor(async () => {
+        const c = await db()
+          .selectFrom('customers')
+          .select(['score_dirty_at', 'score_factors', 'scored_at'])
+          .where('org_id', '=', owner.orgId)
+          .where('external_id', '=', customer.id)
+          .executeTakeFirstOrThrow();
+        return c.score_dirty_at === null && c.scored_at !== null && c.scored_at >= payment.created_at ? c : null;
+      });
+      const failures = (scored.score_factors as { name: string; explanation: string }[]).find((f) => f.name === 'failed_payments');
+      expect(failures?.explanation).toMatch(/insufficient funds/);
     } finally {
       world.emulator.emulator.webhookOptions.duplicates = false;
     }

@@ -119,3 +119,20 @@ export function truthFor(world: StripeWorld, chargesSince: number, invoicesSince
     anonymous_charges_skipped: charges.filter((c) => c.customer === null).length,
   };
 }
+
+/** Waits until every customer of the organization has a score computed after its last billing change. */
+export async function waitForScores(world: StripeWorld, orgId: string, timeoutMs = 60_000) {
+  await waitFor(
+    async () => {
+      const row = await world.t.runtime.database.db
+        .selectFrom('customers')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('org_id', '=', orgId)
+        .where((eb) => eb.or([eb('scored_at', 'is', null), eb('score_dirty_at', 'is not', null)]))
+        .executeTakeFirstOrThrow();
+      return Number(row.n) === 0;
+    },
+    timeoutMs,
+    50,
+  );
+}

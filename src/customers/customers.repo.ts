@@ -1,0 +1,142 @@
+import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { CustomerFilter } from './customers.schemas.js';
+
+type Tables = Database;
+
+/** `%` and `_` in a search are literal characters, not patterns. */
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+const DEFAULT_DESC = new Set(['mrr', 'last_payment']);
+
+export const SUMMARY_COLUMNS = [
+  'id',
+  'external_id',
+  'name',
+  'email',
+  'score',
+  'risk_level',
+  'score_explanation',
+  'mrr',
+  'mrr_currency',
+  'mrr_major',
+  'mrr_by_currency',
+  'last_payment_at',
+  'first_seen_at',
+  'scored_at',
+] as const;
+
+export function createCustomersRepo(db: Kysely<Tables>) {
+  function filtered(orgId: string, filter: CustomerFilter) {
+    let q = db.selectFrom('customers').where('org_id', '=', orgId).where('deleted_at', 'is', null);
+    if (filter.q) {
+      const pattern = `%${escapeLike(filter.q)}%`;
+      // The same expression as the trigram index, so that a search over 100k customers stays fast.
+      q = q.where(sql<SqlBool>`(coalesce(name, '') || ' ' || coalesce(email, '')) ilike ${pattern}`);
+    }
+    if (filter.risk && filter.risk.length > 0) {
+      const levels = filter.risk.filter((r) => r !== 'none');
+      const none = filter.risk.includes('none');
+      q = q.where((eb) => {
+        const ors: Expression<SqlBool>[] = [];
+        if (levels.length > 0) ors.push(eb('risk_level', 'in', levels));
+        if (none) ors.push(eb('risk_level', 'is', null));
+        return eb.or(ors);
+      });
+    }
+    return q;
+  }
+
+  function ordered<Q extends { orderBy: (...args: never[]) => unknown }>(query: Q, filter: CustomerFilter): Q {
+    const desc = (filter.order ?? (DEFAULT_DESC.has(filter.sort) ? 'desc' : 'asc')) === 'desc';
+    const dir = desc ? sql`desc` : sql`asc`;
+    const column = {
+      name: sql`lower(coalesce(name, email, external_id))`,
+      mrr: sql`mrr_major`,
+      score: sql`score`,
+      last_payment: sql`last_payment_at`,
+    }[filter.sort];
+    // Customers without a score or a payment come last whichever the direction; id breaks ties for stable pages.
+    return (query as any).orderBy(sql`${column} ${dir} nulls last`).orderBy('id', desc ? 'desc' : 'asc') as Q;
+  }
+
+  return {
+    async list(orgId: string, filter: CustomerFilter, limit: number, offset: number) {
+      const base = filtered(orgId, filter);
+      const [rows, count] = await Promise.all([
+        ordered(base.select([...SUMMARY_COLUMNS]), filter)
+          .limit(limit)
+          .offset(offset)
+          .execute(),
+        base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+      ]);
+      return { rows, total: Number(count.n) };
+    },
+
+    /** The filtered list in chunks, for exports. */
+    async *each(orgId: string, filter: CustomerFilter, chunk = 2000) {
+      for (let offset = 0; ; offset += chunk) {
+        const rows = await ordered(filtered(orgId, filter).select([...SUMMARY_COLUMNS]), filter)
+          .limit(chunk)
+          .offset(offset)
+          .execute();
+        if (rows.length > 0) yield rows;
+        if (rows.length < chunk) return;
+      }
+    },
+
+    async find(orgId: string, id: string) {
+      return db
+        .selectFrom('customers')
+        .select([...SUMMARY_COLUMNS, 'currency', 'metadata', 'deleted_at', 'score_factors', 'score_absent', 'score_dirty_at'])
+        .where('org_id', '=', orgId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+    },
+
+    async subscriptions(orgId: string, externalId: string) {
+      return db
+        .selectFrom('subscriptions')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .where('stripe_customer_id', '=', externalId)
+        .orderBy('started_at', 'desc')
+        .execute();
+    },
+
+    async payments(orgId: string, externalId: string, limit: number) {
+      return db
+        .selectFrom('payments')
+        .select(['stripe_payment_id', 'amount_cents', 'currency', 'status', 'failure_code', 'failure_message', 'paid_at'])
+        .where('org_id', '=', orgId)
+        .where('stripe_customer_id', '=', externalId)
+        .orderBy('paid_at', 'desc')
+        .limit(limit)
+        .execute();
+    },
+
+    async mrrHistory(orgId: string, customerId: string) {
+      return db
+        .selectFrom('mrr_history')
+        .select(['currency', 'valid_from', 'valid_to', 'mrr', 'movement', 'delta'])
+        .where('org_id', '=', orgId)
+        .where('customer_id', '=', customerId)
+        .orderBy('valid_from')
+        .execute();
+    },
+
+    async scoreHistory(orgId: string, customerId: string, limit = 1000) {
+      return db
+        .selectFrom('score_history')
+        .select(['score', 'risk_level', 'previous_score', 'previous_level', 'factors', 'changed', 'reason', 'computed_at'])
+        .where('org_id', '=', orgId)
+        .where('customer_id', '=', customerId)
+        .orderBy('computed_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+    },
+  };
+}
+
+export type CustomersRepo = ReturnType<typeof createCustomersRepo>;

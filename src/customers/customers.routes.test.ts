@@ -1,0 +1,220 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signUp, type SignedUpUser, type TestClient } from '../../test/helpers/app.js';
+import { ownerWithStripe, startStripeWorld, type StripeWorld, waitForScores } from '../../test/helpers/stripe.js';
+import { csvCell } from './customers.service.js';
+
+let world: StripeWorld;
+let owner: SignedUpUser;
+let member: TestClient;
+const db = () => world.t.runtime.database.db;
+
+beforeAll(async () => {
+  world = await startStripeWorld({ emulator: { customers: 60, seed: 5 } });
+  owner = await ownerWithStripe(world);
+  await waitForScores(world, owner.orgId);
+  const key = await owner.client.post('/api/v1/api-keys', { name: 'reader', role: 'member' });
+  member = world.t.client();
+  member.bearer = key.body.key;
+}, 120_000);
+afterAll(async () => world?.close());
+
+type Row = { id: string; name: string | null; email: string | null; score: number | null; riskLevel: string | null; mrr: { display: number } };
+
+async function all(client: TestClient, query: string): Promise<Row[]> {
+  const out: Row[] = [];
+  for (let page = 1; ; page++) {
+    const res = await client.get(`/api/v1/customers?${query}&pageSize=7&page=${page}`);
+    expect(res.status).toBe(200);
+    out.push(...res.body.customers);
+    if (page >= res.body.pages) return out;
+  }
+}
+
+const sqlCount = async (where: ReturnType<typeof sql>) =>
+  Number(
+    (await sql<{ n: string }>`select count(*) as n from customers where org_id = ${owner.orgId} and deleted_at is null and ${where}`.execute(db()))
+      .rows[0]!.n,
+  );
+
+describe('GET /customers', () => {
+  it('pages through every customer once, with totals', async () => {
+    const first = await member.get('/api/v1/customers?pageSize=7');
+    expect(first.body.total).toBe(await sqlCount(sql`true`));
+    expect(first.body.pages).toBe(Math.ceil(first.body.total / 7));
+    const rows = await all(member, 'sort=score');
+    expect(new Set(rows.map((r) => r.id)).size).toBe(first.body.total);
+  });
+
+  it('sorts by score (no score last), name, MRR and last payment, both ways', async () => {
+    const byScore = await all(member, 'sort=score');
+    const scores = byScore.map((r) => r.score);
+    const firstNull = scores.indexOf(null);
+    expect(firstNull).toBeGreaterThan(0);
+    expect(scores.slice(firstNull).every((s) => s === null)).toBe(true);
+    const present = scores.slice(0, firstNull) as number[];
+    expect(present).toEqual([...present].sort((a, b) => a - b));
+    const desc = (await all(member, 'sort=score&order=desc')).map((r) => r.score).filter((s) => s !== null) as number[];
+    expect(desc).toEqual([...desc].sort((a, b) => b - a));
+    const mrr = (await all(member, 'sort=mrr')).map((r) => r.mrr.display);
+    expect(mrr).toEqual([...mrr].sort((a, b) => b - a));
+    const names = (await all(member, 'sort=name&order=asc')).map((r) => (r.name ?? r.email ?? '').toLowerCase());
+    expect(names).toEqual([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+  });
+
+  it('filters by risk level, including customers without a score, and counts match SQL', async () => {
+    for (const level of ['green', 'yellow', 'red'] as const) {
+      const rows = await all(member, `risk=${level}`);
+      expect(rows.every((r) => r.riskLevel === level)).toBe(true);
+      expect(rows.length).toBe(await sqlCount(sql`risk_level = ${level}`));
+    }
+    const none = await all(member, 'risk=none');
+    expect(none.length).toBeGreaterThan(0);
+    expect(none.every((r) => r.score === null)).toBe(true);
+    const both = await member.get('/api/v1/customers?risk=red,none');
+    expect(both.body.total).toBe(await sqlCount(sql`(risk_level = 'red' or risk_level is null)`));
+  });
+
+  it('searches names and emails, case-insensitively, treating % and _ literally', async () => {
+    const sample = (await db().selectFrom('customers').select(['name', 'email']).where('org_id', '=', owner.orgId).limit(1).executeTakeFirstOrThrow())!;
+    const byName = await member.get(`/api/v1/customers?q=${encodeURIComponent(sample.name!.slice(0, 5).toUpperCase())}`);
+    expect(byName.body.customers.some((c: Row) => c.name === sample.name)).toBe(true);
+    const byEmail = await member.get(`/api/v1/customers?q=${encodeURIComponent(sample.email!)}`);
+    expect(byEmail.body.customers.map((c: Row) => c.email)).toContain(sample.email);
+    expect((await member.get('/api/v1/customers?q=%25')).body.total).toBe(0);
+    expect((await member.get('/api/v1/customers?q=_')).body.total).toBe(await sqlCount(sql`(coalesce(name,'') || coalesce(email,'')) like '%\\_%'`));
+  });
+
+  it('answers bad parameters with a clear 400', async () => {
+    for (const query of ['pageSize=0', 'pageSize=1000', 'page=-1', 'risk=purple', 'sort=age', 'order=sideways', 'unknown=1']) {
+      const res = await member.get(`/api/v1/customers?${query}`);
+      expect(res.status, query).toBe(400);
+      expect(res.body.error.message.length).toBeGreaterThan(5);
+    }
+    expect((await member.get('/api/v1/customers?risk=purple')).body.error.message).toMatch(/purple/);
+  });
+});
+
+describe('a customer', () => {
+  const failing = () =>
+    db()
+      .selectFrom('customers')
+      .select(['id', 'external_id', 'name'])
+      .where('org_id', '=', owner.orgId)
+      .where('risk_level', '=', 'red')
+      .where('score', 'is not', null)
+      .orderBy('score')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+
+  it('shows the score with every factor’s points and sentence, subscriptions, payments and MRR history', async () => {
+    const c = await failing();
+    const res = await member.get(`/api/v1/customers/${c.id}`);
+    expect(res.status).toBe(200);
+    const { score, subscriptions, payments, customer } = res.body;
+    expect(customer.externalId).toBe(c.external_id);
+    expect(score.level).toBe('red');
+    expect(score.factors.length).toBeGreaterThan(0);
+    const points = score.factors.reduce((s: number, f: { points: number }) => s + f.points, 0);
+    expect(Math.round(points)).toBe(score.score);
+    for (const f of score.factors) expect(f.explanation).toMatch(/\.$/);
+    expect(score.absent.map((a: { name: string }) => a.name)).toEqual(expect.arrayContaining(['usage', 'support']));
+    expect(subscriptions.length + payments.length).toBeGreaterThan(0);
+  });
+
+  it('has a timeline, newest first, and a score history', async () => {
+    const c = await failing();
+    const { events } = (await member.get(`/api/v1/customers/${c.id}/timeline`)).body;
+    expect(events.length).toBeGreaterThan(0);
+    const times = events.map((e: { at: string }) => Date.parse(e.at));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    expect(events.some((e: { type: string }) => e.type.startsWith('payment.') || e.type.startsWith('subscription.'))).toBe(true);
+    const { history } = (await member.get(`/api/v1/customers/${c.id}/score-history`)).body;
+    expect(history).toHaveLength(1);
+    expect(history[0]).toMatchObject({ previousScore: null, level: 'red', reason: 'sync' });
+  });
+
+  it('re-scores on demand: a new failure lowers the score, writes history and raises change events once', async () => {
+    const c = await db()
+      .selectFrom('customers')
+      .select(['id', 'external_id', 'score', 'risk_level'])
+      .where('org_id', '=', owner.orgId)
+      .where('risk_level', '=', 'green')
+      .orderBy('score', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    const again = await member.post(`/api/v1/customers/${c.id}/recalculate`);
+    expect(again.body.score.score).toBe(c.score);
+    expect((await member.get(`/api/v1/customers/${c.id}/score-history`)).body.history).toHaveLength(1);
+    const now = new Date();
+    for (let i = 0; i < 3; i++) {
+      await db()
+        .insertInto('payments')
+        .values({
+          org_id: owner.orgId,
+          stripe_payment_id: `ch_test_fail_${i}_${c.id}`,
+          stripe_customer_id: c.external_id,
+          amount_cents: 5000,
+          currency: 'usd',
+          status: 'failed',
+          failure_code: 'stolen_card',
+          failure_message: 'Your card was reported stolen.',
+          paid_at: new Date(now.getTime() - (3 - i) * 3600_000),
+        })
+        .execute();
+    }
+    const res = await member.post(`/api/v1/customers/${c.id}/recalculate`);
+    expect(res.status).toBe(200);
+    expect(res.body.score.score).toBeLessThan(c.score!);
+    const failures = res.body.score.factors.find((f: { name: string }) => f.name === 'failed_payments');
+    expect(failures.explanation).toMatch(/3 failed payments.*stolen card.*3 in a row/);
+    const { history } = (await member.get(`/api/v1/customers/${c.id}/score-history`)).body;
+    expect(history).toHaveLength(2);
+    expect(history[1]).toMatchObject({ previousScore: c.score, score: res.body.score.score, reason: 'manual' });
+    expect(history[1].changed.map((x: { name: string }) => x.name)).toContain('failed_payments');
+    await member.post(`/api/v1/customers/${c.id}/recalculate`);
+    const events = await db()
+      .selectFrom('org_events')
+      .select(['type', 'payload'])
+      .where('org_id', '=', owner.orgId)
+      .where('customer_external_id', '=', c.external_id)
+      .where('type', 'in', ['score.changed', 'risk_level.changed'])
+      .execute();
+    const levelChanged = res.body.score.level !== 'green';
+    expect(events.map((e) => e.type).sort()).toEqual(levelChanged ? ['risk_level.changed', 'score.changed'] : ['score.changed']);
+    expect(events[0]!.payload).toMatchObject({ previousScore: c.score, score: res.body.score.score });
+  });
+
+  it('is not found from another organization, or with a malformed id', async () => {
+    const c = await failing();
+    const stranger = await signUp(world.t, { organizationName: 'Other' });
+    for (const path of ['', '/timeline', '/score-history']) {
+      expect((await stranger.client.get(`/api/v1/customers/${c.id}${path}`)).status).toBe(404);
+    }
+    expect((await stranger.client.post(`/api/v1/customers/${c.id}/recalculate`)).status).toBe(404);
+    expect((await stranger.client.get('/api/v1/customers')).body.total).toBe(0);
+    expect((await member.get('/api/v1/customers/not-a-uuid')).status).toBe(404);
+    expect((await member.get(`/api/v1/customers/${'x'.repeat(500)}`)).status).toBe(400);
+  });
+});
+
+describe('CSV export', () => {
+  it('streams the filtered list with a header row', async () => {
+    const res = await member.get('/api/v1/customers/export.csv?risk=red&sort=score');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/text\/csv/);
+    expect(res.headers['content-disposition']).toMatch(/attachment; filename="pulsescore-customers-\d{4}-\d\d-\d\d\.csv"/);
+    const lines = res.text.trim().split('\r\n');
+    expect(lines[0]).toBe('id,stripe_id,name,email,risk_level,score,mrr,currency,last_payment_at,customer_since');
+    expect(lines.length - 1).toBe(await sqlCount(sql`risk_level = 'red'`));
+    expect(lines.slice(1).every((l) => l.split(',')[4] === 'red')).toBe(true);
+    expect((await member.get('/api/v1/customers/export.csv?risk=blue')).status).toBe(400);
+  });
+
+  it('quotes cells and defuses spreadsheet formulas', () => {
+    expect(csvCell('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
+    expect(csvCell('Smith, Jane')).toBe('"Smith, Jane"');
+    expect(csvCell(-5)).toBe('-5');
+    expect(csvCell(null)).toBe('');
+  });
+});

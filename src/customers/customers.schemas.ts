@@ -1,0 +1,170 @@
+import { z } from 'zod';
+
+export const SORTS = ['name', 'mrr', 'score', 'last_payment'] as const;
+export const RISK_FILTERS = ['green', 'yellow', 'red', 'none'] as const;
+
+const riskList = z
+  .string()
+  .max(100)
+  .transform((s, ctx) => {
+    const parts = s
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
+    const bad = parts.filter((p) => !(RISK_FILTERS as readonly string[]).includes(p));
+    if (bad.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `unknown risk level "${bad[0]}"; use green, yellow, red or none` });
+      return z.NEVER;
+    }
+    return [...new Set(parts)] as (typeof RISK_FILTERS)[number][];
+  });
+
+export const customerFilterQuery = z.strictObject({
+  q: z.string().trim().max(200).optional().describe('Search in name and email'),
+  risk: riskList.optional().describe('Comma-separated risk levels: green, yellow, red, none (no score)'),
+  sort: z.enum(SORTS).default('score'),
+  order: z.enum(['asc', 'desc']).optional().describe('Default: ascending, except MRR and last payment (descending)'),
+});
+
+export const customerListQuery = customerFilterQuery.extend({
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(200).default(25),
+});
+
+export type CustomerFilter = z.infer<typeof customerFilterQuery>;
+export type CustomerListQuery = z.infer<typeof customerListQuery>;
+
+const level = z.enum(['green', 'yellow', 'red']).nullable();
+
+export const mrrSchema = z.object({
+  amount: z.number().describe('Minor units (cents; yen for JPY)'),
+  currency: z.string().nullable(),
+  display: z.number().describe('Major units'),
+  byCurrency: z.record(z.string(), z.number()),
+});
+
+export const customerSummary = z
+  .object({
+    id: z.string(),
+    externalId: z.string(),
+    name: z.string().nullable(),
+    email: z.string().nullable(),
+    score: z.number().nullable(),
+    riskLevel: level,
+    scoreReason: z.string().nullable().describe('Why there is no score, when there is none'),
+    mrr: mrrSchema,
+    lastPaymentAt: z.string().nullable(),
+    firstSeenAt: z.string(),
+    scoredAt: z.string().nullable(),
+  })
+  .meta({ id: 'CustomerSummary' });
+
+export const customerListResponse = z.object({
+  customers: z.array(customerSummary),
+  total: z.number(),
+  page: z.number(),
+  pageSize: z.number(),
+  pages: z.number(),
+});
+
+const factor = z.object({
+  name: z.string(),
+  value: z.number(),
+  weight: z.number(),
+  points: z.number(),
+  explanation: z.string(),
+});
+
+export const customerDetail = z
+  .object({
+    customer: customerSummary.extend({
+      currency: z.string().nullable(),
+      metadata: z.record(z.string(), z.string()),
+      deletedAt: z.string().nullable(),
+    }),
+    score: z.object({
+      score: z.number().nullable(),
+      level,
+      explanation: z.string().nullable(),
+      factors: z.array(factor),
+      absent: z.array(z.object({ name: z.string(), reason: z.string() })),
+      scoredAt: z.string().nullable(),
+      stale: z.boolean().describe('Billing data changed since this score; a new one is on its way'),
+    }),
+    subscriptions: z.array(
+      z.object({
+        id: z.string(),
+        status: z.string(),
+        planName: z.string().nullable(),
+        amountCents: z.number(),
+        currency: z.string(),
+        interval: z.string().nullable(),
+        intervalCount: z.number(),
+        mrr: z.number(),
+        currentPeriodEnd: z.string().nullable(),
+        cancelAtPeriodEnd: z.boolean(),
+        canceledAt: z.string().nullable(),
+        trialEnd: z.string().nullable(),
+        startedAt: z.string().nullable(),
+      }),
+    ),
+    payments: z.array(
+      z.object({
+        id: z.string(),
+        amountCents: z.number(),
+        currency: z.string(),
+        status: z.enum(['succeeded', 'failed', 'pending']),
+        failureCode: z.string().nullable(),
+        failureMessage: z.string().nullable(),
+        paidAt: z.string(),
+      }),
+    ),
+    mrrHistory: z.array(
+      z.object({
+        currency: z.string(),
+        from: z.string(),
+        to: z.string().nullable(),
+        mrr: z.number(),
+        movement: z.string(),
+        delta: z.number(),
+      }),
+    ),
+  })
+  .meta({ id: 'CustomerDetail' });
+
+export const scoreHistoryResponse = z.object({
+  history: z.array(
+    z.object({
+      at: z.string(),
+      score: z.number().nullable(),
+      level,
+      previousScore: z.number().nullable(),
+      previousLevel: level,
+      factors: z.record(z.string(), z.number()),
+      changed: z.array(z.object({ name: z.string(), from: z.number().nullable(), to: z.number().nullable() })),
+      reason: z.string(),
+    }),
+  ),
+});
+
+export const timelineResponse = z.object({
+  events: z.array(
+    z.object({
+      at: z.string(),
+      type: z.enum([
+        'payment.succeeded',
+        'payment.failed',
+        'payment.pending',
+        'subscription.started',
+        'subscription.canceled',
+        'subscription.cancel_scheduled',
+        'trial.ends',
+        'mrr.changed',
+        'score.changed',
+        'risk_level.changed',
+      ]),
+      title: z.string(),
+      detail: z.record(z.string(), z.unknown()),
+    }),
+  ),
+});

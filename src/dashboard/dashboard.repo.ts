@@ -1,0 +1,181 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/schema.js';
+
+export interface RiskCounts {
+  green: number;
+  yellow: number;
+  red: number;
+  none: number;
+}
+
+export interface ScoreState {
+  customers: number;
+  risk: RiskCounts;
+  averageScore: number | null;
+}
+
+const toCounts = (rows: { level: string | null; n: string }[], total: number): RiskCounts => {
+  const counts: RiskCounts = { green: 0, yellow: 0, red: 0, none: 0 };
+  for (const r of rows) if (r.level === 'green' || r.level === 'yellow' || r.level === 'red') counts[r.level] = Number(r.n);
+  counts.none = total - counts.green - counts.yellow - counts.red;
+  return counts;
+};
+
+/** The dashboard's numbers, each one SQL over the organization's rows; past values from the histories. */
+export function createDashboardRepo(db: Kysely<Database>) {
+  return {
+    /** Customers known at `at` (created in Stripe by then and not deleted by then). */
+    async customerCount(orgId: string, at: Date | null): Promise<number> {
+      let q = db
+        .selectFrom('customers')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('org_id', '=', orgId);
+      q = at
+        ? q.where('first_seen_at', '<=', at).where((eb) => eb.or([eb('deleted_at', 'is', null), eb('deleted_at', '>', at)]))
+        : q.where('deleted_at', 'is', null);
+      return Number((await q.executeTakeFirstOrThrow()).n);
+    },
+
+    /** MRR per currency at `at`, from the MRR history (whose open segments are today's MRR). */
+    async mrrAt(orgId: string, at: Date): Promise<Record<string, number>> {
+      const rows = await db
+        .selectFrom('mrr_history')
+        .select(['currency', (eb) => eb.fn.sum<string>('mrr').as('mrr')])
+        .where('org_id', '=', orgId)
+        .where('valid_from', '<=', at)
+        .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', at)]))
+        .groupBy('currency')
+        .execute();
+      return Object.fromEntries(rows.map((r) => [r.currency, Number(r.mrr)]));
+    },
+
+    /** MRR per currency at several moments, in one query. */
+    async mrrSeries(orgId: string, moments: Date[]): Promise<{ at: Date; currency: string; mrr: number }[]> {
+      const rows = await sql<{ at: Date; currency: string; mrr: string }>`
+        select m.at, h.currency, sum(h.mrr) as mrr
+        from unnest(${moments.map((m) => m.toISOString())}::timestamptz[]) as m(at)
+        join mrr_history h on h.org_id = ${orgId} and h.valid_from <= m.at and (h.valid_to is null or h.valid_to > m.at)
+        group by m.at, h.currency`.execute(db);
+      return rows.rows.map((r) => ({ at: new Date(r.at), currency: r.currency, mrr: Number(r.mrr) }));
+    },
+
+    /** MRR movements per month and currency since `since`. */
+    async movements(orgId: string, since: Date) {
+      const rows = await sql<{ month: Date; currency: string; movement: string; total: string; n: string }>`
+        select date_trunc('month', valid_from, 'UTC') as month, currency, movement, sum(delta) as total, count(*) as n
+        from mrr_history where org_id = ${orgId} and valid_from >= ${since}
+        group by 1, 2, 3 order by 1`.execute(db);
+      return rows.rows.map((r) => ({
+        month: new Date(r.month),
+        currency: r.currency,
+        movement: r.movement,
+        total: Number(r.total),
+        count: Number(r.n),
+      }));
+    },
+
+    /** Risk distribution and average score now. */
+    async currentScores(orgId: string): Promise<ScoreState> {
+      const [levels, avg] = await Promise.all([
+        db
+          .selectFrom('customers')
+          .select(['risk_level as level', (eb) => eb.fn.countAll<string>().as('n')])
+          .where('org_id', '=', orgId)
+          .where('deleted_at', 'is', null)
+          .groupBy('risk_level')
+          .execute(),
+        db
+          .selectFrom('customers')
+          .select((eb) => eb.fn.avg<string | null>('score').as('avg'))
+          .where('org_id', '=', orgId)
+          .where('deleted_at', 'is', null)
+          .executeTakeFirstOrThrow(),
+      ]);
+      const total = levels.reduce((s, r) => s + Number(r.n), 0);
+      return { customers: total, risk: toCounts(levels, total), averageScore: avg.avg === null ? null : Number(avg.avg) };
+    },
+
+    /**
+     * Risk distribution and average score as they stood at `at`: each customer's latest score-history entry by
+     * then. Null when the organization had no score yet at that moment.
+     */
+    async scoresAt(orgId: string, at: Date): Promise<ScoreState | null> {
+      const first = await db
+        .selectFrom('score_history')
+        .select((eb) => eb.fn.min('computed_at').as('first'))
+        .where('org_id', '=', orgId)
+        .executeTakeFirst();
+      if (!first?.first || new Date(first.first as Date) > at) return null;
+      const result = await sql<{ level: string | null; n: string; avg: string | null }>`
+        with latest as (
+          select distinct on (h.customer_id) h.customer_id, h.score, h.risk_level
+          from score_history h join customers c on c.id = h.customer_id
+          where h.org_id = ${orgId} and h.computed_at <= ${at} and (c.deleted_at is null or c.deleted_at > ${at})
+          order by h.customer_id, h.computed_at desc, h.id desc
+        )
+        select risk_level as level, count(*) as n, avg(score) as avg from latest group by risk_level`.execute(db);
+      const customers = await this.customerCount(orgId, at);
+      const scored = result.rows.filter((r) => r.level !== null);
+      const n = scored.reduce((s, r) => s + Number(r.n), 0);
+      const sum = scored.reduce((s, r) => s + Number(r.avg) * Number(r.n), 0);
+      return { customers, risk: toCounts(result.rows, customers), averageScore: n > 0 ? sum / n : null };
+    },
+
+    /** Histogram of scores in ten-point buckets (the last one is 90–100). */
+    async histogram(orgId: string): Promise<number[]> {
+      const rows = await sql<{ bucket: number; n: string }>`
+        select least(score / 10, 9) as bucket, count(*) as n from customers
+        where org_id = ${orgId} and deleted_at is null and score is not null group by 1`.execute(db);
+      const buckets = Array.from({ length: 10 }, () => 0);
+      for (const r of rows.rows) buckets[Number(r.bucket)] = Number(r.n);
+      return buckets;
+    },
+
+    async mostAtRisk(orgId: string, limit: number) {
+      return db
+        .selectFrom('customers')
+        .select(['id', 'name', 'email', 'score', 'risk_level', 'mrr', 'mrr_currency', 'score_explanation'])
+        .where('org_id', '=', orgId)
+        .where('deleted_at', 'is', null)
+        .where('risk_level', 'in', ['red', 'yellow'])
+        .orderBy('score', 'asc')
+        .orderBy('mrr_major', 'desc')
+        .limit(limit)
+        .execute();
+    },
+
+    /** The largest falls from each customer's score at `since` to its score now. */
+    async biggestDrops(orgId: string, since: Date, limit: number) {
+      const rows = await sql<{
+        id: string;
+        name: string | null;
+        email: string | null;
+        score: number;
+        risk_level: string;
+        before: number;
+        drop: number;
+      }>`
+        with before as (
+          select distinct on (customer_id) customer_id, score from score_history
+          where org_id = ${orgId} and computed_at <= ${since} and score is not null
+          order by customer_id, computed_at desc, id desc
+        ),
+        earliest as (
+          select distinct on (customer_id) customer_id, score from score_history
+          where org_id = ${orgId} and computed_at > ${since} and score is not null
+          order by customer_id, computed_at asc, id asc
+        ),
+        baseline as (
+          select coalesce(b.customer_id, e.customer_id) as customer_id, coalesce(b.score, e.score) as score
+          from before b full join earliest e on e.customer_id = b.customer_id
+        )
+        select c.id, c.name, c.email, c.score, c.risk_level, bl.score as before, bl.score - c.score as drop
+        from baseline bl join customers c on c.id = bl.customer_id
+        where c.org_id = ${orgId} and c.deleted_at is null and c.score is not null and bl.score > c.score
+        order by drop desc, c.id limit ${limit}`.execute(db);
+      return rows.rows;
+    },
+  };
+}
+
+export type DashboardRepo = ReturnType<typeof createDashboardRepo>;

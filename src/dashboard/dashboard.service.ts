@@ -1,0 +1,133 @@
+import type { Kysely } from 'kysely';
+import type { OrgContext } from '../auth/roles.js';
+import type { Database } from '../db/schema.js';
+import { toMajor } from '../revenue/mrr.js';
+import { createScoringRepo } from '../scoring/scoring.repo.js';
+import { createDashboardRepo, type RiskCounts, type ScoreState } from './dashboard.repo.js';
+
+const DAY = 86_400_000;
+const round1 = (n: number) => Math.round(n * 10) / 10;
+const diff = (now: number | null, then: number | null | undefined) =>
+  now === null || then === null || then === undefined ? null : round1(now - then);
+const riskDiff = (now: RiskCounts, then: ScoreState | null): RiskCounts | null =>
+  then
+    ? {
+        green: now.green - then.risk.green,
+        yellow: now.yellow - then.risk.yellow,
+        red: now.red - then.risk.red,
+        none: now.none - then.risk.none,
+      }
+    : null;
+const monthStart = (d: Date, back: number) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - back, 1));
+
+export function createDashboardService(deps: { db: Kysely<Database>; now?: () => number }) {
+  const repo = createDashboardRepo(deps.db);
+  const scoring = createScoringRepo(deps.db);
+  const clock = deps.now ?? Date.now;
+
+  return {
+    async summary(ctx: OrgContext) {
+      const now = new Date(clock());
+      const d7 = new Date(now.getTime() - 7 * DAY);
+      const d30 = new Date(now.getTime() - 30 * DAY);
+      const { orgId } = ctx;
+      const [scores, s7, s30, c7, c30, mrrNow, m7, m30, mostAtRisk, drops] = await Promise.all([
+        repo.currentScores(orgId),
+        repo.scoresAt(orgId, d7),
+        repo.scoresAt(orgId, d30),
+        repo.customerCount(orgId, d7),
+        repo.customerCount(orgId, d30),
+        repo.mrrAt(orgId, now),
+        repo.mrrAt(orgId, d7),
+        repo.mrrAt(orgId, d30),
+        repo.mostAtRisk(orgId, 10),
+        repo.biggestDrops(orgId, d30, 10),
+      ]);
+      const atRisk = scores.risk.yellow + scores.risk.red;
+      const atRiskThen = (s: ScoreState | null) => (s ? s.risk.yellow + s.risk.red : null);
+      const currencies = [...new Set([...Object.keys(mrrNow), ...Object.keys(m7), ...Object.keys(m30)])].sort();
+      return {
+        asOf: now.toISOString(),
+        customers: { value: scores.customers, change7d: scores.customers - c7, change30d: scores.customers - c30 },
+        mrr: currencies.map((currency) => {
+          const value = mrrNow[currency] ?? 0;
+          return {
+            currency,
+            value,
+            display: toMajor(value, currency),
+            change7d: value - (m7[currency] ?? 0),
+            change30d: value - (m30[currency] ?? 0),
+          };
+        }),
+        averageScore: {
+          value: scores.averageScore === null ? null : round1(scores.averageScore),
+          change7d: diff(scores.averageScore, s7?.averageScore),
+          change30d: diff(scores.averageScore, s30?.averageScore),
+        },
+        atRisk: { value: atRisk, change7d: diff(atRisk, atRiskThen(s7)), change30d: diff(atRisk, atRiskThen(s30)) },
+        risk: { current: scores.risk, change7d: riskDiff(scores.risk, s7), change30d: riskDiff(scores.risk, s30) },
+        mostAtRisk: mostAtRisk.map((c) => ({
+          id: c.id,
+          name: c.name,
+          email: c.email,
+          score: c.score,
+          riskLevel: c.risk_level,
+          mrr: Number(c.mrr),
+          currency: c.mrr_currency,
+          explanation: c.score_explanation,
+        })),
+        biggestDrops: drops.map((d) => ({
+          id: d.id,
+          name: d.name,
+          email: d.email,
+          score: d.score,
+          riskLevel: d.risk_level as 'green' | 'yellow' | 'red',
+          before: d.before,
+          drop: d.drop,
+        })),
+      };
+    },
+
+    async scoreDistribution(ctx: OrgContext) {
+      const [buckets, scores, config] = await Promise.all([
+        repo.histogram(ctx.orgId),
+        repo.currentScores(ctx.orgId),
+        scoring.config(ctx.orgId),
+      ]);
+      return {
+        buckets: buckets.map((count, i) => ({ from: i * 10, to: i === 9 ? 100 : i * 10 + 9, count })),
+        risk: scores.risk,
+        thresholds: config.thresholds,
+      };
+    },
+
+    /** MRR at the start of each of the last `months` months and now, per currency, with the movements of each month. */
+    async mrrTrend(ctx: OrgContext, months: number) {
+      const now = new Date(clock());
+      const moments = [...Array.from({ length: months }, (_, i) => monthStart(now, months - 1 - i)), now];
+      const [series, moves] = await Promise.all([
+        repo.mrrSeries(ctx.orgId, moments),
+        repo.movements(ctx.orgId, monthStart(now, months - 1)),
+      ]);
+      const points = moments.map((at) => ({
+        at: at.toISOString(),
+        month: at.toISOString().slice(0, 7),
+        byCurrency: Object.fromEntries(series.filter((s) => s.at.getTime() === at.getTime()).map((s) => [s.currency, s.mrr])),
+      }));
+      const byKey = new Map<
+        string,
+        { month: string; currency: string; new: number; expansion: number; contraction: number; churn: number; reactivation: number }
+      >();
+      for (const m of moves) {
+        const month = m.month.toISOString().slice(0, 7);
+        const key = `${month}:${m.currency}`;
+        const entry = byKey.get(key) ?? { month, currency: m.currency, new: 0, expansion: 0, contraction: 0, churn: 0, reactivation: 0 };
+        entry[m.movement as 'new'] += m.total;
+        byKey.set(key, entry);
+      }
+      return { points, movements: [...byKey.values()] };
+    },
+  };
+}
+
+export type DashboardService = ReturnType<typeof createDashboardService>;

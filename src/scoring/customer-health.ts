@@ -1,0 +1,131 @@
+import type { InvoiceForHistory } from '../revenue/mrr-history.js';
+import { type Discount, type Item, mrrByCurrency, toMajor } from '../revenue/mrr.js';
+import { type MrrSegment, mrrSegments, valueAt } from '../revenue/mrr-steps.js';
+import type { ScoringConfig } from './scoring.config.js';
+import { type ScoreResult, scoreCustomer, TREND_DAYS } from './scoring.engine.js';
+
+/**
+ * From a customer's stored billing records to everything PulseScore derives from them: MRR now (per
+ * currency), its history, and the health score. Pure: records, configuration and a clock in; values out.
+ */
+
+const DAY = 86_400;
+
+export interface SubscriptionRecord {
+  stripe_subscription_id: string;
+  status: string;
+  currency: string;
+  interval: string | null;
+  interval_count: number;
+  cancel_at_period_end: boolean;
+  items: unknown[];
+  discounts: unknown[];
+}
+
+export interface PaymentRecord {
+  status: 'succeeded' | 'failed' | 'pending';
+  failure_code: string | null;
+  paid_at: Date;
+}
+
+export interface InvoiceLineRecord {
+  amount: number;
+  subscription_item: string | null;
+  period_start: number | null;
+  period_end: number | null;
+}
+
+export interface InvoiceRecord {
+  stripe_subscription_id: string | null;
+  status: string;
+  currency: string;
+  subtotal_cents: number;
+  total_cents: number;
+  lines: unknown[];
+}
+
+export interface CustomerRecords {
+  currency: string | null;
+  subscriptions: SubscriptionRecord[];
+  payments: PaymentRecord[];
+  invoices: InvoiceRecord[];
+  /** The open (latest) MRR segments stored by the previous computation, to keep their dates stable. */
+  liveSince?: Record<string, { mrr: number; from: number }>;
+}
+
+export interface CustomerHealth {
+  mrr: { byCurrency: Record<string, number>; currency: string | null; amount: number; major: number };
+  segments: MrrSegment[];
+  lastPaymentAt: Date | null;
+  score: ScoreResult;
+}
+
+function toInvoice(invoice: InvoiceRecord, subs: Map<string, SubscriptionRecord>): InvoiceForHistory {
+  const sub = invoice.stripe_subscription_id ? subs.get(invoice.stripe_subscription_id) : undefined;
+  const lines = (invoice.lines as InvoiceLineRecord[]).map((l) => ({
+    amount: l.amount,
+    subscription: l.subscription_item !== null && l.subscription_item !== undefined,
+    periodStart: l.period_start,
+    periodEnd: l.period_end,
+  }));
+  return {
+    status: invoice.status,
+    currency: invoice.currency,
+    subtotal: invoice.subtotal_cents,
+    total: invoice.total_cents,
+    // An invoice of a subscription we no longer hold is still recurring revenue; monthly unless known otherwise.
+    interval: invoice.stripe_subscription_id ? (sub?.interval ?? 'month') : null,
+    intervalCount: sub?.interval_count ?? 1,
+    lines,
+  };
+}
+
+/** The currency the customer mostly pays in: the largest MRR (in major units), else the one on record. */
+function mainCurrency(byCurrency: Record<string, number>, records: CustomerRecords): string | null {
+  const ranked = Object.entries(byCurrency).sort((a, b) => toMajor(b[1], b[0]) - toMajor(a[1], a[0]));
+  return ranked[0]?.[0] ?? records.currency?.toLowerCase() ?? records.subscriptions[0]?.currency ?? records.invoices[0]?.currency ?? null;
+}
+
+export function evaluateCustomer(records: CustomerRecords, now: number, config: ScoringConfig): CustomerHealth {
+  const live = mrrByCurrency(
+    records.subscriptions.map((s) => ({
+      status: s.status,
+      currency: s.currency,
+      items: s.items as Item[],
+      discounts: s.discounts as Discount[],
+    })),
+    now,
+  );
+  const subs = new Map(records.subscriptions.map((s) => [s.stripe_subscription_id, s]));
+  const segments = mrrSegments(
+    records.invoices.map((i) => toInvoice(i, subs)),
+    live,
+    now,
+    records.liveSince,
+  );
+  const currency = mainCurrency(live, records);
+  const amount = currency ? (live[currency] ?? 0) : 0;
+  const previous = currency ? (valueAt(segments, now - TREND_DAYS * DAY)[currency] ?? 0) : 0;
+  const hadRevenue = segments.length > 0 || amount > 0;
+  const successes = records.payments.filter((p) => p.status === 'succeeded').map((p) => p.paid_at.getTime());
+  const score = scoreCustomer(
+    {
+      payments: records.payments.map((p) => ({ status: p.status, failureCode: p.failure_code, at: p.paid_at.getTime() / 1000 })),
+      subscriptions: records.subscriptions.map((s) => ({
+        status: s.status,
+        interval: s.interval,
+        intervalCount: s.interval_count,
+        cancelAtPeriodEnd: s.cancel_at_period_end,
+      })),
+      mrr: hadRevenue && currency ? { current: amount, previous, currency } : null,
+    },
+    now,
+    config,
+  );
+  return {
+    mrr: { byCurrency: live, currency, amount, major: currency ? toMajor(amount, currency) : 0 },
+    segments,
+    lastPaymentAt: successes.length > 0 ? new Date(Math.max(...successes)) : null,
+    score,
+  };
+}

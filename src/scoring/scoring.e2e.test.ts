@@ -1,0 +1,101 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateScenario, parseScenario, PERSONAS } from '../../emulator/index.js';
+import type { SignedUpUser } from '../../test/helpers/app.js';
+import { ownerWithStripe, startStripeWorld, type StripeWorld, waitForScores } from '../../test/helpers/stripe.js';
+import { type Discount, type Item, mrrByCurrency } from '../revenue/mrr.js';
+
+const CUSTOMERS = 160;
+const SEED = 7;
+
+let world: StripeWorld;
+let owner: SignedUpUser;
+const db = () => world.t.runtime.database.db;
+
+beforeAll(async () => {
+  world = await startStripeWorld({ emulator: { customers: CUSTOMERS, seed: SEED } });
+  owner = await ownerWithStripe(world);
+  await waitForScores(world, owner.orgId);
+}, 120_000);
+afterAll(async () => world?.close());
+
+describe('scores after a real sync', () => {
+  it('puts at least 95% of the generated customers in their persona’s band, and every critical one in red', async () => {
+    const scenario = parseScenario(generateScenario({ customers: CUSTOMERS, seed: SEED }));
+    const rows = await db()
+      .selectFrom('customers')
+      .select(['email', 'risk_level', 'score', 'score_explanation'])
+      .where('org_id', '=', owner.orgId)
+      .execute();
+    const byEmail = new Map(rows.map((r) => [r.email, r]));
+    let agree = 0;
+    const misses: string[] = [];
+    for (const spec of scenario.accounts[0]!.customers) {
+      const row = byEmail.get(spec.email!)!;
+      const got = row.risk_level ?? 'none';
+      const { kind, expected } = spec.persona!;
+      if (expected === null || expected === got) agree++;
+      else misses.push(`${kind}: ${got} ${row.score} (${row.score_explanation})`);
+      if (PERSONAS[kind as keyof typeof PERSONAS].expected === 'red') expect(got, `${kind} ${spec.name}`).toBe('red');
+      if (kind === 'no_billing') {
+        expect(row.score).toBeNull();
+        expect(row.score_explanation).toMatch(/needs at least one billing event/);
+      }
+    }
+    expect(agree / scenario.accounts[0]!.customers.length, misses.slice(0, 5).join('\n')).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('stores each customer’s MRR as the MRR rules compute it from the emulator’s subscriptions', async () => {
+    const store = world.emulator.emulator.connectedAccounts()[0]!.store;
+    const now = Date.now() / 1000;
+    const rows = await db().selectFrom('customers').select(['external_id', 'mrr_by_currency']).where('org_id', '=', owner.orgId).execute();
+    const stored = await db()
+      .selectFrom('subscriptions')
+      .select(['stripe_customer_id', 'status', 'currency', 'items', 'discounts'])
+      .where('org_id', '=', owner.orgId)
+      .execute();
+    let withRevenue = 0;
+    for (const row of rows) {
+      const subs = stored.filter((s) => s.stripe_customer_id === row.external_id);
+      const expected = mrrByCurrency(
+        subs.map((s) => ({ status: s.status, currency: s.currency, items: s.items as Item[], discounts: s.discounts as Discount[] })),
+        now,
+      );
+      for (const [currency, value] of Object.entries(expected)) expect(row.mrr_by_currency[currency] ?? 0).toBeCloseTo(value, 3);
+      if (Object.values(expected).some((v) => v > 0)) withRevenue++;
+    }
+    expect(withRevenue).toBeGreaterThan(CUSTOMERS / 2);
+    // The input above is everything Stripe holds for these customers.
+    expect(stored.length).toBe(store.all('subscription').length);
+  });
+
+  it('starts every customer’s score history with one entry, and raises no change events for first scores', async () => {
+    const history = await sql<{ n: string; customers: string }>`
+      select count(*) as n, count(distinct customer_id) as customers from score_history where org_id = ${owner.orgId}`.execute(db());
+    const scored = await db()
+      .selectFrom('customers')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('org_id', '=', owner.orgId)
+      .where('score', 'is not', null)
+      .executeTakeFirstOrThrow();
+    expect(Number(history.rows[0]!.customers)).toBe(Number(scored.n));
+    expect(Number(history.rows[0]!.n)).toBe(Number(scored.n));
+    const events = await db()
+      .selectFrom('org_events')
+      .select('type')
+      .where('org_id', '=', owner.orgId)
+      .where('type', 'in', ['score.changed', 'risk_level.changed'])
+      .execute();
+    expect(events).toHaveLength(0);
+  });
+
+  it('rebuilds months of MRR history from invoices, so a fresh connection already has a trend', async () => {
+    const trend = await owner.client.get('/api/v1/dashboard/mrr-trend');
+    expect(trend.status).toBe(200);
+    const usd = trend.body.points.map((p: { byCurrency: Record<string, number> }) => p.byCurrency.usd ?? 0);
+    expect(usd).toHaveLength(13);
+    expect(usd.filter((v: number) => v > 0).length).toBeGreaterThanOrEqual(10);
+    const kinds = new Set(trend.body.movements.flatMap((m: Record<string, number>) => Object.keys(m).filter((k) => m[k] !== 0)));
+    for (const k of ['new', 'expansion', 'contraction', 'churn']) expect(kinds).toContain(k);
+  });
+});

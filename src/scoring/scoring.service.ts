@@ -1,0 +1,199 @@
+import { type Kysely, sql } from 'kysely';
+import { badRequest } from '../app/errors.js';
+import type { AppLogger } from '../app/logger.js';
+import { type OrgContext, requireRole } from '../auth/roles.js';
+import type { Database } from '../db/schema.js';
+import { enqueue } from '../jobs/jobs.registry.js';
+import { evaluateCustomer } from './customer-health.js';
+import { type ScoringConfig, scoringConfigSchema } from './scoring.config.js';
+import { type AbsentFactor, type FactorResult, factorsOf, scoreFromFactors } from './scoring.engine.js';
+import { rescoreJob, type RescoreReason } from './scoring.jobs.js';
+import { createScoringRepo, type HistoryEntry, type ScoredCustomer, type StoredScore } from './scoring.repo.js';
+
+const BATCH = 1000;
+/** A factor "moved" when its value changed by at least this much (1 point of a full-weight factor). */
+const MOVED = 0.01;
+
+export interface ScoringDeps {
+  db: Kysely<Database>;
+  logger: AppLogger;
+  /** The clock, in unix milliseconds; tests move it. */
+  now?: () => number;
+}
+
+function factorValues(factors: { name: string; value: number }[]): Record<string, number> {
+  return Object.fromEntries(factors.map((f) => [f.name, Math.round(f.value * 1000) / 1000]));
+}
+
+/** Which factors moved between the stored score and the new one. */
+function changedFactors(before: StoredScore, after: ScoredCustomer): HistoryEntry['changed'] {
+  const old = factorValues(before.score_factors as FactorResult[]);
+  const now = factorValues(after.factors);
+  const names = new Set([...Object.keys(old), ...Object.keys(now)]);
+  return [...names]
+    .map((name) => ({ name, from: old[name] ?? null, to: now[name] ?? null }))
+    .filter((c) => c.from === null || c.to === null || Math.abs(c.from - c.to) >= MOVED);
+}
+
+export function createScoringService(deps: ScoringDeps) {
+  const { db, logger } = deps;
+  const repo = createScoringRepo(db);
+  const clock = deps.now ?? Date.now;
+
+  /** Re-scores the given customers of one organization: one read and one transaction per batch. */
+  async function rescoreIds(orgId: string, ids: string[], reason: RescoreReason, config: ScoringConfig): Promise<number> {
+    const startedAt = new Date(clock());
+    const now = startedAt.getTime() / 1000;
+    const [records, stored] = await Promise.all([repo.records(orgId, ids, startedAt), repo.storedScores(orgId, ids)]);
+    const before = new Map(stored.map((s) => [s.id, s]));
+    const scored: ScoredCustomer[] = [];
+    const history: HistoryEntry[] = [];
+    for (const [id, rec] of records) {
+      const health = evaluateCustomer(rec, now, config);
+      const s: ScoredCustomer = {
+        id,
+        mrr: health.mrr.amount,
+        mrrCurrency: health.mrr.currency,
+        mrrMajor: health.mrr.major,
+        mrrByCurrency: health.mrr.byCurrency,
+        lastPaymentAt: health.lastPaymentAt,
+        score: health.score.score,
+        level: health.score.level,
+        factors: health.score.factors,
+        absent: health.score.absent,
+        explanation: health.score.explanation,
+        segments: health.segments,
+      };
+      scored.push(s);
+      const prev = before.get(id);
+      if (prev && (prev.score !== s.score || prev.risk_level !== s.level)) {
+        // The first score of a customer starts its history; only later changes are events (alerts react to them).
+        history.push({
+          customerId: id,
+          externalId: prev.external_id,
+          score: s.score,
+          level: s.level,
+          previousScore: prev.score,
+          previousLevel: prev.risk_level,
+          factors: factorValues(s.factors),
+          changed: changedFactors(prev, s),
+        });
+      }
+    }
+    await repo.save(orgId, scored, history, reason, startedAt);
+    return scored.length;
+  }
+
+  /** Every customer (or only those flagged as changed) of an organization, batch by batch. */
+  async function rescoreOrganization(orgId: string, reason: RescoreReason, onlyDirty = false): Promise<number> {
+    const config = await repo.config(orgId);
+    let after: string | null = null;
+    let total = 0;
+    for (;;) {
+      const ids = await repo.customerIds(orgId, after, BATCH, onlyDirty);
+      if (ids.length === 0) break;
+      total += await rescoreIds(orgId, ids, reason, config);
+      after = ids.at(-1)!;
+    }
+    logger.debug({ orgId, reason, customers: total }, 'customers re-scored');
+    return total;
+  }
+
+  return {
+    rescoreOrganization,
+    /** Customers whose billing data changed since their last score (sync, webhooks). */
+    rescoreChanged: (orgId: string, reason: RescoreReason) => rescoreOrganization(orgId, reason, true),
+    async rescoreCustomer(orgId: string, customerId: string, reason: RescoreReason): Promise<void> {
+      await rescoreIds(orgId, [customerId], reason, await repo.config(orgId));
+    },
+    /**
+     * Safety net for re-scores that were asked for but never ran (a crash between storing an event and scoring):
+     * organizations with customers flagged for a while, and no sync running, get a re-score job.
+     */
+    async recoverChanged(olderThanSeconds = 30): Promise<void> {
+      const rows = await db
+        .selectFrom('customers as c')
+        .select('c.org_id')
+        .distinct()
+        .where('c.score_dirty_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanSeconds})`)
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('sync_runs as r').select('r.id').whereRef('r.org_id', '=', 'c.org_id').where('r.status', '=', 'running'))),
+        )
+        .execute();
+      for (const { org_id } of rows) await enqueue(db, rescoreJob, { orgId: org_id, reason: 'webhook', changedOnly: true });
+    },
+    async rescoreAll(reason: RescoreReason): Promise<void> {
+      for (const orgId of await repo.organizationsWithCustomers()) await enqueue(db, rescoreJob, { orgId, reason });
+    },
+
+    async getConfig(ctx: OrgContext): Promise<ScoringConfig> {
+      return repo.config(ctx.orgId);
+    },
+
+    /** Saves a new configuration (admins) and re-scores the organization in the background. */
+    async putConfig(ctx: OrgContext, input: unknown): Promise<ScoringConfig> {
+      requireRole(ctx, 'admin', 'change scoring settings');
+      const config = parseConfig(input);
+      await db.transaction().execute(async (trx) => {
+        await createScoringRepo(trx).saveConfig(ctx.orgId, config, ctx.userId);
+        await enqueue(trx, rescoreJob, { orgId: ctx.orgId, reason: 'config' });
+      });
+      return config;
+    },
+
+    async recalculate(ctx: OrgContext): Promise<void> {
+      requireRole(ctx, 'admin', 're-score every customer');
+      await enqueue(db, rescoreJob, { orgId: ctx.orgId, reason: 'manual' });
+    },
+
+    /** What a candidate configuration would do, from the factors of the current scores, without saving it. */
+    async preview(ctx: OrgContext, input: unknown) {
+      const candidate = parseConfig(input);
+      const current = await repo.config(ctx.orgId);
+      const rows = await db
+        .selectFrom('customers')
+        .select(['id', 'name', 'email', 'score', 'risk_level', 'score_factors', 'score_absent'])
+        .where('org_id', '=', ctx.orgId)
+        .where('deleted_at', 'is', null)
+        .execute();
+      const distribution = { green: 0, yellow: 0, red: 0, none: 0 };
+      type Level = 'green' | 'yellow' | 'red' | null;
+      const changes: { id: string; name: string | null; email: string | null; from: Level; to: Level; score: number | null }[] = [];
+      for (const r of rows) {
+        const factors = factorsOf({ factors: r.score_factors as FactorResult[], absent: r.score_absent as AbsentFactor[] });
+        const next = scoreFromFactors(factors, candidate);
+        distribution[next.level ?? 'none']++;
+        if (next.level !== r.risk_level) {
+          changes.push({ id: r.id, name: r.name, email: r.email, from: r.risk_level, to: next.level, score: next.score });
+        }
+      }
+      const currentDistribution = { green: 0, yellow: 0, red: 0, none: 0 };
+      for (const r of rows) currentDistribution[r.risk_level ?? 'none']++;
+      return {
+        config: candidate,
+        currentConfig: current,
+        customers: rows.length,
+        current: currentDistribution,
+        distribution,
+        changed: changes.length,
+        changes: changes.slice(0, 200),
+      };
+    },
+  };
+}
+
+function parseConfig(input: unknown): ScoringConfig {
+  const parsed = scoringConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0]!;
+    const where = first.path.length > 0 ? `${first.path.join('.')}: ` : '';
+    throw badRequest(
+      'invalid_scoring_config',
+      `${where}${first.message}`,
+      parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    );
+  }
+  return parsed.data;
+}
+
+export type ScoringService = ReturnType<typeof createScoringService>;
