@@ -1,11 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { emulatorBench } from './emulator.bench.js';
+import { scoringBench } from './scoring.bench.js';
 import { stripeSyncBench } from './stripe-sync.bench.js';
 import { webhooksBench } from './webhooks.bench.js';
 import type { Benchmark, BenchResult } from './types.js';
 
 /** Every benchmark, by name; `npm run bench -- <name>` runs one. */
-const BENCHMARKS: Benchmark[] = [emulatorBench, stripeSyncBench, webhooksBench];
+const BENCHMARKS: Benchmark[] = [emulatorBench, stripeSyncBench, webhooksBench, scoringBench];
 
 function verdict(r: BenchResult): string {
   const ok = r.direction === 'max' ? r.value <= r.target : r.value >= r.target;

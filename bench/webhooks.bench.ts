@@ -1,11 +1,7 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { loadConfig } from '../src/app/config.js';
 import { createLogger } from '../src/app/logger.js';
 import { startRuntime } from '../src/app/runtime.js';
-import { freePort } from '../src/db/embedded.js';
+import { benchConfig } from './bench-app.js';
 import { benchDatabase } from './database.js';
 import type { Benchmark, BenchResult } from './types.js';
 
@@ -30,20 +26,7 @@ export const webhooksBench: Benchmark = {
   description: `Webhook intake: ${EVENTS} signed events offered at ${RATE}/s, then the processing backlog`,
   async run() {
     const database = await benchDatabase();
-    const port = await freePort();
-    const config = await loadConfig({
-      NODE_ENV: 'test',
-      PORT: String(port),
-      APP_URL: `http://127.0.0.1:${port}`,
-      DATA_DIR: await mkdtemp(path.join(tmpdir(), 'bench-')),
-      ENCRYPTION_KEY: 'c'.repeat(64),
-      SESSION_SECRET: 'bench-session-secret-long-enough-yyyyyyyy',
-      STRIPE_CLIENT_ID: 'ca_bench',
-      STRIPE_SECRET_KEY: 'sk_live_bench',
-      STRIPE_WEBHOOK_SECRET: SECRET,
-      STRIPE_API_BASE: 'http://127.0.0.1:9',
-      LOG_LEVEL: 'warn',
-    });
+    const { config, port } = await benchConfig(SECRET);
     const logger = createLogger('warn');
     const api = await startRuntime({ config, logger, databaseUrl: database.url, roles: ['api'] });
     try {

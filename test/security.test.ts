@@ -13,6 +13,11 @@ interface RouteCase {
   body?: Record<string, unknown>;
 }
 
+const SCORING_CONFIG = {
+  weights: { payment_recency: 1, mrr_trend: 1, failed_payments: 1, usage: 0, support: 0 },
+  thresholds: { green: 70, yellow: 40 },
+};
+
 /** Every /api/v1 route; a test below fails when a route is added without being listed here. */
 const ROUTES: RouteCase[] = [
   { method: 'POST', path: '/auth/signup', body: { name: 'N', email: 'n@example.com', password: 'long enough pw' } },
@@ -46,6 +51,27 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', path: '/integrations/stripe/sync' },
   { method: 'PUT', path: '/integrations/stripe/webhook-secret', body: { secret: 'whsec_abc' } },
   { method: 'DELETE', path: '/integrations/stripe' },
+  { method: 'GET', path: '/scoring/config' },
+  {
+    method: 'PUT',
+    path: '/scoring/config',
+    body: SCORING_CONFIG,
+  },
+  {
+    method: 'POST',
+    path: '/scoring/preview',
+    body: SCORING_CONFIG,
+  },
+  { method: 'POST', path: '/scoring/recalculate' },
+  { method: 'GET', path: '/customers' },
+  { method: 'GET', path: '/customers/export.csv' },
+  { method: 'GET', path: '/customers/:id' },
+  { method: 'GET', path: '/customers/:id/score-history' },
+  { method: 'GET', path: '/customers/:id/timeline' },
+  { method: 'POST', path: '/customers/:id/recalculate' },
+  { method: 'GET', path: '/dashboard/summary' },
+  { method: 'GET', path: '/dashboard/score-distribution' },
+  { method: 'GET', path: '/dashboard/mrr-trend' },
   { method: 'POST', path: '/webhooks/stripe', body: { id: 'evt_1' } },
   { method: 'POST', path: '/webhooks/stripe/:token', body: { id: 'evt_1' } },
 ];
@@ -135,8 +161,16 @@ describe('tenant isolation', () => {
 describe('roles', () => {
   const WRITES = ROUTES.filter(
     (r) =>
-      ['/organization', '/members/:id', '/invitations', '/invitations/:id', '/api-keys', '/api-keys/:id'].includes(r.path) &&
-      r.method !== 'GET',
+      [
+        '/organization',
+        '/members/:id',
+        '/invitations',
+        '/invitations/:id',
+        '/api-keys',
+        '/api-keys/:id',
+        '/scoring/config',
+        '/scoring/recalculate',
+      ].includes(r.path) && r.method !== 'GET',
   );
 
   it('refuses every administrative write to a member, by session or by member API key', async () => {

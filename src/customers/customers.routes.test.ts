@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, type SignedUpUser, type TestClient } from '../../test/helpers/app.js';
-import { ownerWithStripe, startStripeWorld, type StripeWorld, waitForScores } from '../../test/helpers/stripe.js';
+import { startScoredWorld, type StripeWorld } from '../../test/helpers/stripe.js';
 import { csvCell } from './customers.service.js';
 
 let world: StripeWorld;
@@ -10,16 +10,18 @@ let member: TestClient;
 const db = () => world.t.runtime.database.db;
 
 beforeAll(async () => {
-  world = await startStripeWorld({ emulator: { customers: 60, seed: 5 } });
-  owner = await ownerWithStripe(world);
-  await waitForScores(world, owner.orgId);
-  const key = await owner.client.post('/api/v1/api-keys', { name: 'reader', role: 'member' });
-  member = world.t.client();
-  member.bearer = key.body.key;
+  ({ world, owner, member } = await startScoredWorld({ customers: 60, seed: 5 }));
 }, 120_000);
 afterAll(async () => world?.close());
 
-type Row = { id: string; name: string | null; email: string | null; score: number | null; riskLevel: string | null; mrr: { display: number } };
+type Row = {
+  id: string;
+  name: string | null;
+  email: string | null;
+  score: number | null;
+  riskLevel: string | null;
+  mrr: { display: number };
+};
 
 async function all(client: TestClient, query: string): Promise<Row[]> {
   const out: Row[] = [];
@@ -33,8 +35,11 @@ async function all(client: TestClient, query: string): Promise<Row[]> {
 
 const sqlCount = async (where: ReturnType<typeof sql>) =>
   Number(
-    (await sql<{ n: string }>`select count(*) as n from customers where org_id = ${owner.orgId} and deleted_at is null and ${where}`.execute(db()))
-      .rows[0]!.n,
+    (
+      await sql<{
+        n: string;
+      }>`select count(*) as n from customers where org_id = ${owner.orgId} and deleted_at is null and ${where}`.execute(db())
+    ).rows[0]!.n,
   );
 
 describe('GET /customers', () => {
@@ -76,13 +81,20 @@ describe('GET /customers', () => {
   });
 
   it('searches names and emails, case-insensitively, treating % and _ literally', async () => {
-    const sample = (await db().selectFrom('customers').select(['name', 'email']).where('org_id', '=', owner.orgId).limit(1).executeTakeFirstOrThrow())!;
+    const sample = (await db()
+      .selectFrom('customers')
+      .select(['name', 'email'])
+      .where('org_id', '=', owner.orgId)
+      .limit(1)
+      .executeTakeFirstOrThrow())!;
     const byName = await member.get(`/api/v1/customers?q=${encodeURIComponent(sample.name!.slice(0, 5).toUpperCase())}`);
     expect(byName.body.customers.some((c: Row) => c.name === sample.name)).toBe(true);
     const byEmail = await member.get(`/api/v1/customers?q=${encodeURIComponent(sample.email!)}`);
     expect(byEmail.body.customers.map((c: Row) => c.email)).toContain(sample.email);
     expect((await member.get('/api/v1/customers?q=%25')).body.total).toBe(0);
-    expect((await member.get('/api/v1/customers?q=_')).body.total).toBe(await sqlCount(sql`(coalesce(name,'') || coalesce(email,'')) like '%\\_%'`));
+    expect((await member.get('/api/v1/customers?q=_')).body.total).toBe(
+      await sqlCount(sql`(coalesce(name,'') || coalesce(email,'')) like '%\\_%'`),
+    );
   });
 
   it('answers bad parameters with a clear 400', async () => {

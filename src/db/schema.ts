@@ -168,6 +168,8 @@ export interface CustomersTable extends SourceVersion {
   score_absent: ColumnType<unknown[], string | undefined, string>;
   score_explanation: string | null;
   scored_at: NullableTs;
+  score_fingerprint: string | null;
+  mrr_fingerprint: string | null;
 }
 
 export interface SubscriptionsTable extends SourceVersion {

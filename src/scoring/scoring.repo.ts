@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type SqlBool, sql } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { MrrSegment } from '../revenue/mrr-steps.js';
 import type { CustomerRecords, InvoiceRecord, PaymentRecord, SubscriptionRecord } from './customer-health.js';
@@ -13,8 +13,8 @@ export interface StoredScore {
   external_id: string;
   score: number | null;
   risk_level: 'green' | 'yellow' | 'red' | null;
-  score_factors: unknown[];
-  score_absent: unknown[];
+  score_fingerprint: string | null;
+  mrr_fingerprint: string | null;
 }
 
 export interface ScoredCustomer {
@@ -30,6 +30,11 @@ export interface ScoredCustomer {
   absent: AbsentFactor[];
   explanation: string;
   segments: MrrSegment[];
+  /** Digests of the score fields and of the MRR history; unchanged ones are not written again. */
+  scoreFingerprint: string;
+  mrrFingerprint: string;
+  writeScore: boolean;
+  writeMrr: boolean;
 }
 
 export interface HistoryEntry {
@@ -44,6 +49,20 @@ export interface HistoryEntry {
 }
 
 const json = (v: unknown) => JSON.stringify(v);
+
+interface InvoiceLineRow {
+  invoice: string;
+  customer: string;
+  subscription: string | null;
+  status: string;
+  currency: string;
+  subtotal: number;
+  total: number;
+  amount: number | null;
+  recurring: boolean | null;
+  period_start: number | null;
+  period_end: number | null;
+}
 
 export function createScoringRepo(db: Kysely<Database>) {
   return {
@@ -69,36 +88,33 @@ export function createScoringRepo(db: Kysely<Database>) {
       return (await q.execute()).map((r) => r.id);
     },
 
-    /** The current scores of some customers, to tell what changed. */
-    async storedScores(orgId: string, ids: string[]): Promise<StoredScore[]> {
-      if (ids.length === 0) return [];
-      return db
-        .selectFrom('customers')
-        .select(['id', 'external_id', 'score', 'risk_level', 'score_factors', 'score_absent'])
-        .where('org_id', '=', orgId)
-        .where('id', 'in', ids)
-        .execute();
+    /** The factor values behind the stored scores of some customers (for score history). */
+    async factorValues(orgId: string, ids: string[]): Promise<Map<string, Record<string, number>>> {
+      if (ids.length === 0) return new Map();
+      const rows = await sql<{ id: string; values: Record<string, number> | null }>`
+        select id, (select jsonb_object_agg(f ->> 'name', (f ->> 'value')::float8) from jsonb_array_elements(score_factors) f) as values
+        from customers where org_id = ${orgId} and id = any(${ids}::uuid[])`.execute(db);
+      return new Map(rows.rows.map((r) => [r.id, r.values ?? {}]));
     },
 
-    /** Everything the score and the MRR history of these customers are computed from, in four queries. */
-    async records(orgId: string, ids: string[], now: Date): Promise<Map<string, CustomerRecords>> {
-      const result = new Map<string, CustomerRecords>();
-      if (ids.length === 0) return result;
-      const customers = await db
-        .selectFrom('customers')
-        .select(['id', 'external_id', 'currency'])
-        .where('org_id', '=', orgId)
-        .where('id', 'in', ids)
-        .execute();
-      const byExternal = new Map<string, CustomerRecords>();
-      for (const c of customers) {
-        const records: CustomerRecords = { currency: c.currency, subscriptions: [], payments: [], invoices: [], liveSince: {} };
-        result.set(c.id, records);
-        byExternal.set(c.external_id, records);
-      }
-      const externals = [...byExternal.keys()];
+    /**
+     * Everything the score and the MRR history of these customers are computed from, and what is stored now:
+     * four queries, run side by side.
+     */
+    async records(orgId: string, ids: string[], now: Date): Promise<{ records: Map<string, CustomerRecords>; stored: StoredScore[] }> {
+      const records = new Map<string, CustomerRecords>();
+      if (ids.length === 0) return { records, stored: [] };
       const since = new Date(now.getTime() - HISTORY_DAYS * 86_400_000);
-      const [subs, payments, invoices, open] = await Promise.all([
+      const customers = (
+        await sql<StoredScore & { currency: string | null; open: [string, number, number][] | null }>`
+          select c.id, c.external_id, c.currency, c.score, c.risk_level, c.score_fingerprint, c.mrr_fingerprint,
+            (select json_agg(json_build_array(h.currency, h.mrr::float8, extract(epoch from h.valid_from)::float8))
+             from mrr_history h where h.customer_id = c.id and h.valid_to is null) as open
+          from customers c where c.org_id = ${orgId} and c.id = any(${ids}::uuid[])`.execute(db)
+      ).rows;
+      const externals = customers.map((c) => c.external_id);
+      const ofCustomers = sql<SqlBool>`stripe_customer_id = any(${externals})`;
+      const [subs, payments, invoices] = await Promise.all([
         db
           .selectFrom('subscriptions')
           .select([
@@ -113,37 +129,61 @@ export function createScoringRepo(db: Kysely<Database>) {
             'discounts',
           ])
           .where('org_id', '=', orgId)
-          .where('stripe_customer_id', 'in', externals)
+          .where(ofCustomers)
           .execute(),
         db
           .selectFrom('payments')
           .select(['stripe_customer_id', 'status', 'failure_code', 'paid_at'])
           .where('org_id', '=', orgId)
-          .where('stripe_customer_id', 'in', externals)
+          .where(ofCustomers)
           .execute(),
-        db
-          .selectFrom('invoices')
-          .select(['stripe_customer_id', 'stripe_subscription_id', 'status', 'currency', 'subtotal_cents', 'total_cents', 'lines'])
-          .where('org_id', '=', orgId)
-          .where('stripe_customer_id', 'in', externals)
-          .where('issued_at', '>=', since)
-          .execute(),
-        db
-          .selectFrom('mrr_history')
-          .select(['customer_id', 'currency', 'mrr', 'valid_from'])
-          .where('org_id', '=', orgId)
-          .where('customer_id', 'in', ids)
-          .where('valid_to', 'is', null)
-          .execute(),
+        // One row per invoice line, as plain numbers: parsing every invoice's JSON in Node is the costliest part of a re-score.
+        sql<InvoiceLineRow>`
+          select i.stripe_invoice_id as invoice, i.stripe_customer_id as customer, i.stripe_subscription_id as subscription,
+                 i.status, i.currency, i.subtotal_cents::float8 as subtotal, i.total_cents::float8 as total,
+                 (l ->> 'amount')::float8 as amount, (l ->> 'subscription_item') is not null as recurring,
+                 (l ->> 'period_start')::float8 as period_start, (l ->> 'period_end')::float8 as period_end
+          from invoices i left join lateral jsonb_array_elements(i.lines) l on true
+          where i.org_id = ${orgId} and i.issued_at >= ${since} and i.stripe_customer_id = any(${externals})`
+          .execute(db)
+          .then((r) => r.rows),
       ]);
+      const byExternal = new Map<string, CustomerRecords>();
+      for (const c of customers) {
+        const liveSince: Record<string, { mrr: number; from: number }> = {};
+        for (const [currency, mrr, from] of c.open ?? []) liveSince[currency] = { mrr, from };
+        const rec: CustomerRecords = { currency: c.currency, subscriptions: [], payments: [], invoices: [], liveSince };
+        records.set(c.id, rec);
+        byExternal.set(c.external_id, rec);
+      }
       for (const s of subs) byExternal.get(s.stripe_customer_id)?.subscriptions.push(s as SubscriptionRecord);
       for (const p of payments) byExternal.get(p.stripe_customer_id)?.payments.push(p as PaymentRecord);
-      for (const i of invoices) byExternal.get(i.stripe_customer_id)?.invoices.push(i as InvoiceRecord);
-      for (const o of open) {
-        const records = result.get(o.customer_id);
-        if (records) records.liveSince![o.currency] = { mrr: Number(o.mrr), from: o.valid_from.getTime() / 1000 };
+      const byInvoice = new Map<string, InvoiceRecord>();
+      for (const row of invoices) {
+        let invoice = byInvoice.get(row.invoice);
+        if (!invoice) {
+          invoice = {
+            stripe_subscription_id: row.subscription,
+            status: row.status,
+            currency: row.currency,
+            subtotal_cents: row.subtotal,
+            total_cents: row.total,
+            lines: [],
+          };
+          byInvoice.set(row.invoice, invoice);
+          byExternal.get(row.customer)?.invoices.push(invoice);
+        }
+        if (row.amount !== null) {
+          invoice.lines.push({
+            amount: row.amount,
+            subscription_item: row.recurring ? 'recurring' : null,
+            period_start: row.period_start,
+            period_end: row.period_end,
+          });
+        }
       }
-      return result;
+      const stored = customers.map(({ currency: _c, open: _o, ...rest }) => rest);
+      return { records, stored };
     },
 
     /**
@@ -152,35 +192,52 @@ export function createScoringRepo(db: Kysely<Database>) {
      */
     async save(orgId: string, scored: ScoredCustomer[], history: HistoryEntry[], reason: string, startedAt: Date): Promise<void> {
       if (scored.length === 0) return;
-      const ids = scored.map((s) => s.id);
+      const changed = scored.filter((s) => s.writeScore);
+      const mrrChanged = scored.filter((s) => s.writeMrr);
       const now = new Date();
       await db.transaction().execute(async (trx) => {
-        const rows = scored.map((s) => ({
-          id: s.id,
-          mrr: s.mrr,
-          mrr_currency: s.mrrCurrency,
-          mrr_major: s.mrrMajor,
-          mrr_by_currency: s.mrrByCurrency,
-          last_payment_at: s.lastPaymentAt?.toISOString() ?? null,
-          score: s.score,
-          risk_level: s.level,
-          score_factors: s.factors,
-          score_absent: s.absent,
-          score_explanation: s.explanation,
-        }));
-        await sql`
-          update customers c set
-            mrr = x.mrr, mrr_currency = x.mrr_currency, mrr_major = x.mrr_major, mrr_by_currency = x.mrr_by_currency,
-            last_payment_at = x.last_payment_at, score = x.score, risk_level = x.risk_level, score_factors = x.score_factors,
-            score_absent = x.score_absent, score_explanation = x.score_explanation, scored_at = ${now},
-            score_dirty_at = case when c.score_dirty_at <= ${startedAt} then null else c.score_dirty_at end
-          from jsonb_to_recordset(${json(rows)}::jsonb) as x(
-            id uuid, mrr numeric, mrr_currency text, mrr_major numeric, mrr_by_currency jsonb, last_payment_at timestamptz,
-            score smallint, risk_level text, score_factors jsonb, score_absent jsonb, score_explanation text)
-          where c.id = x.id and c.org_id = ${orgId}`.execute(trx);
+        if (changed.length > 0) {
+          const rows = changed.map((s) => ({
+            id: s.id,
+            mrr: s.mrr,
+            mrr_currency: s.mrrCurrency,
+            mrr_major: s.mrrMajor,
+            mrr_by_currency: s.mrrByCurrency,
+            last_payment_at: s.lastPaymentAt?.toISOString() ?? null,
+            score: s.score,
+            risk_level: s.level,
+            score_factors: s.factors,
+            score_absent: s.absent,
+            score_explanation: s.explanation,
+            score_fingerprint: s.scoreFingerprint,
+            mrr_fingerprint: s.mrrFingerprint,
+          }));
+          await sql`
+            update customers c set
+              mrr = x.mrr, mrr_currency = x.mrr_currency, mrr_major = x.mrr_major, mrr_by_currency = x.mrr_by_currency,
+              last_payment_at = x.last_payment_at, score = x.score, risk_level = x.risk_level, score_factors = x.score_factors,
+              score_absent = x.score_absent, score_explanation = x.score_explanation, scored_at = ${now},
+              score_fingerprint = x.score_fingerprint, mrr_fingerprint = x.mrr_fingerprint,
+              score_dirty_at = case when c.score_dirty_at <= ${startedAt} then null else c.score_dirty_at end
+            from jsonb_to_recordset(${json(rows)}::jsonb) as x(
+              id uuid, mrr numeric, mrr_currency text, mrr_major numeric, mrr_by_currency jsonb, last_payment_at timestamptz,
+              score smallint, risk_level text, score_factors jsonb, score_absent jsonb, score_explanation text,
+              score_fingerprint text, mrr_fingerprint text)
+            where c.id = x.id and c.org_id = ${orgId}`.execute(trx);
+        }
+        // Customers whose score came out the same only lose their re-score flag (untouched rows are not rewritten).
+        const unchanged = scored.filter((s) => !s.writeScore).map((s) => s.id);
+        if (unchanged.length > 0) {
+          await sql`
+            update customers set score_dirty_at = null
+            where org_id = ${orgId} and id = any(${unchanged}::uuid[]) and score_dirty_at <= ${startedAt}`.execute(trx);
+        }
 
-        await trx.deleteFrom('mrr_history').where('org_id', '=', orgId).where('customer_id', 'in', ids).execute();
-        const segments = scored.flatMap((s) =>
+        const rewrite = mrrChanged.map((s) => s.id);
+        if (rewrite.length > 0) {
+          await sql`delete from mrr_history where org_id = ${orgId} and customer_id = any(${rewrite}::uuid[])`.execute(trx);
+        }
+        const segments = mrrChanged.flatMap((s) =>
           s.segments.map((seg, i) => {
             const next = s.segments.slice(i + 1).find((n) => n.currency === seg.currency);
             return {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import { badRequest } from '../app/errors.js';
 import type { AppLogger } from '../app/logger.js';
@@ -8,9 +9,10 @@ import { evaluateCustomer } from './customer-health.js';
 import { type ScoringConfig, scoringConfigSchema } from './scoring.config.js';
 import { type AbsentFactor, type FactorResult, factorsOf, scoreFromFactors } from './scoring.engine.js';
 import { rescoreJob, type RescoreReason } from './scoring.jobs.js';
-import { createScoringRepo, type HistoryEntry, type ScoredCustomer, type StoredScore } from './scoring.repo.js';
+import { createScoringRepo, type HistoryEntry, type ScoredCustomer } from './scoring.repo.js';
 
 const BATCH = 1000;
+const PARALLEL_BATCHES = 2;
 /** A factor "moved" when its value changed by at least this much (1 point of a full-weight factor). */
 const MOVED = 0.01;
 
@@ -26,13 +28,16 @@ function factorValues(factors: { name: string; value: number }[]): Record<string
 }
 
 /** Which factors moved between the stored score and the new one. */
-function changedFactors(before: StoredScore, after: ScoredCustomer): HistoryEntry['changed'] {
-  const old = factorValues(before.score_factors as FactorResult[]);
-  const now = factorValues(after.factors);
+function changedFactors(old: Record<string, number>, now: Record<string, number>): HistoryEntry['changed'] {
   const names = new Set([...Object.keys(old), ...Object.keys(now)]);
   return [...names]
     .map((name) => ({ name, from: old[name] ?? null, to: now[name] ?? null }))
     .filter((c) => c.from === null || c.to === null || Math.abs(c.from - c.to) >= MOVED);
+}
+
+/** A short digest of computed values: equal digests mean nothing to write. */
+function digest(value: unknown): string {
+  return createHash('sha1').update(JSON.stringify(value)).digest('base64url');
 }
 
 export function createScoringService(deps: ScoringDeps) {
@@ -44,7 +49,7 @@ export function createScoringService(deps: ScoringDeps) {
   async function rescoreIds(orgId: string, ids: string[], reason: RescoreReason, config: ScoringConfig): Promise<number> {
     const startedAt = new Date(clock());
     const now = startedAt.getTime() / 1000;
-    const [records, stored] = await Promise.all([repo.records(orgId, ids, startedAt), repo.storedScores(orgId, ids)]);
+    const { records, stored } = await repo.records(orgId, ids, startedAt);
     const before = new Map(stored.map((s) => [s.id, s]));
     const scored: ScoredCustomer[] = [];
     const history: HistoryEntry[] = [];
@@ -63,9 +68,26 @@ export function createScoringService(deps: ScoringDeps) {
         absent: health.score.absent,
         explanation: health.score.explanation,
         segments: health.segments,
+        scoreFingerprint: '',
+        mrrFingerprint: digest(health.segments),
+        writeScore: true,
+        writeMrr: true,
       };
-      scored.push(s);
       const prev = before.get(id);
+      s.scoreFingerprint = digest([
+        s.score,
+        s.level,
+        s.explanation,
+        s.factors.map((f) => [f.value, f.weight, f.explanation]),
+        s.absent.map((a) => [a.name, a.value]),
+        s.mrrByCurrency,
+        s.mrrCurrency,
+        s.lastPaymentAt?.getTime(),
+        s.mrrFingerprint,
+      ]);
+      s.writeScore = prev?.score_fingerprint !== s.scoreFingerprint;
+      s.writeMrr = prev?.mrr_fingerprint !== s.mrrFingerprint;
+      scored.push(s);
       if (prev && (prev.score !== s.score || prev.risk_level !== s.level)) {
         // The first score of a customer starts its history; only later changes are events (alerts react to them).
         history.push({
@@ -76,25 +98,43 @@ export function createScoringService(deps: ScoringDeps) {
           previousScore: prev.score,
           previousLevel: prev.risk_level,
           factors: factorValues(s.factors),
-          changed: changedFactors(prev, s),
+          changed: [],
         });
       }
     }
+    const previous = await repo.factorValues(
+      orgId,
+      history.map((h) => h.customerId),
+    );
+    for (const h of history) h.changed = changedFactors(previous.get(h.customerId) ?? {}, h.factors);
     await repo.save(orgId, scored, history, reason, startedAt);
     return scored.length;
   }
 
-  /** Every customer (or only those flagged as changed) of an organization, batch by batch. */
+  /**
+   * Every customer (or only those flagged as changed) of an organization, batch by batch, two batches at a time
+   * so that computing one overlaps with the database writing the other.
+   */
   async function rescoreOrganization(orgId: string, reason: RescoreReason, onlyDirty = false): Promise<number> {
     const config = await repo.config(orgId);
     let after: string | null = null;
     let total = 0;
-    for (;;) {
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown = null;
+    while (failure === null) {
       const ids = await repo.customerIds(orgId, after, BATCH, onlyDirty);
       if (ids.length === 0) break;
-      total += await rescoreIds(orgId, ids, reason, config);
       after = ids.at(-1)!;
+      const job: Promise<void> = rescoreIds(orgId, ids, reason, config).then(
+        (n) => void (total += n),
+        (err: unknown) => void (failure ??= err),
+      );
+      inFlight.add(job);
+      void job.finally(() => inFlight.delete(job));
+      if (inFlight.size >= PARALLEL_BATCHES) await Promise.race(inFlight);
     }
+    await Promise.all(inFlight);
+    if (failure !== null) throw failure;
     logger.debug({ orgId, reason, customers: total }, 'customers re-scored');
     return total;
   }

@@ -136,3 +136,21 @@ export async function waitForScores(world: StripeWorld, orgId: string, timeoutMs
     50,
   );
 }
+
+export interface ScoredWorld {
+  world: StripeWorld;
+  owner: SignedUpUser;
+  /** A member-role API key's client: reads everything, changes nothing. */
+  member: TestClient;
+}
+
+/** An emulator business synced and scored for a fresh owner, plus a member-role client. */
+export async function startScoredWorld(emulator: StartOptions): Promise<ScoredWorld> {
+  const world = await startStripeWorld({ emulator });
+  const owner = await ownerWithStripe(world);
+  await waitForScores(world, owner.orgId);
+  const key = await owner.client.post('/api/v1/api-keys', { name: 'reader', role: 'member' });
+  const member = world.t.client();
+  member.bearer = key.body.key;
+  return { world, owner, member };
+}

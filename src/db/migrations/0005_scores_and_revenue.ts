@@ -17,7 +17,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       add column score_factors jsonb not null default '[]',
       add column score_absent jsonb not null default '[]',
       add column score_explanation text,
-      add column scored_at timestamptz;
+      add column scored_at timestamptz,
+      -- Digests of what was last written, so that a re-score that changes nothing writes nothing.
+      add column score_fingerprint text,
+      add column mrr_fingerprint text;
 
     create index customers_score_idx on customers (org_id, score, id) where deleted_at is null;
     create index customers_mrr_idx on customers (org_id, mrr_major, id) where deleted_at is null;

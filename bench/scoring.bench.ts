@@ -1,0 +1,161 @@
+import { signPayload } from '../emulator/index.js';
+import { createLogger } from '../src/app/logger.js';
+import { startRuntime } from '../src/app/runtime.js';
+import { createScoringService } from '../src/scoring/scoring.service.js';
+import { benchConfig } from './bench-app.js';
+import { benchDatabase } from './database.js';
+import { seedBusiness } from './scoring-data.js';
+import type { Benchmark, BenchResult } from './types.js';
+import { percentile } from './webhook-events.js';
+
+const CUSTOMERS = 100_000;
+const ORG = 'bench-org';
+const ACCOUNT = 'acct_1BenchScoring';
+const SECRET = 'whsec_bench_scoring_secret';
+const round = (n: number) => Math.round(n * 10) / 10;
+
+export const scoringBench: Benchmark = {
+  name: 'scoring',
+  description: `Scores over ${CUSTOMERS.toLocaleString('en')} customers: full re-score, re-score after one webhook, the customers list`,
+  async run() {
+    const database = await benchDatabase();
+    const { config, port } = await benchConfig(SECRET);
+    const logger = createLogger('warn');
+    const runtime = await startRuntime({ config, logger, databaseUrl: database.url, roles: ['api', 'worker'] });
+    try {
+      await runtime.app!.listen({ port, host: '127.0.0.1' });
+      const { db } = runtime.database;
+      await db.insertInto('organizations').values({ id: ORG, name: 'Bench', slug: 'bench' }).execute();
+      await db
+        .insertInto('stripe_connections')
+        .values({
+          org_id: ORG,
+          stripe_account_id: ACCOUNT,
+          livemode: true,
+          scope: 'read_only',
+          status: 'connected',
+          webhook_token: 'bench-scoring',
+        })
+        .execute();
+      const seeded = performance.now();
+      await seedBusiness(db, ORG, CUSTOMERS);
+      process.stdout.write(
+        `  seeded ${CUSTOMERS} customers with subscriptions, invoices and charges in ${((performance.now() - seeded) / 1000).toFixed(1)} s\n`,
+      );
+
+      // 1. Everyone, as after a configuration change: read, compute, write, batch by batch.
+      const scoring = createScoringService({ db, logger });
+      const t0 = performance.now();
+      const scored = await scoring.rescoreOrganization(ORG, 'config');
+      const fullSeconds = (performance.now() - t0) / 1000;
+      const levels = await db
+        .selectFrom('customers')
+        .select(['risk_level', (eb) => eb.fn.countAll<string>().as('n')])
+        .groupBy('risk_level')
+        .execute();
+      process.stdout.write(
+        `  full re-score: ${scored} customers in ${fullSeconds.toFixed(2)} s (${levels.map((l) => `${l.risk_level ?? 'none'} ${l.n}`).join(', ')})\n`,
+      );
+
+      // 2. One webhook: a failed charge for one customer, from the event being stored to its new score being stored.
+      const latencies: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        const customer = `cus_b${String(1 + i * 997).padStart(7, '0')}`;
+        const before = await db.selectFrom('customers').select('scored_at').where('external_id', '=', customer).executeTakeFirstOrThrow();
+        const eventId = `evt_bench_fail_${i}`;
+        const body = JSON.stringify({
+          id: eventId,
+          object: 'event',
+          account: ACCOUNT,
+          api_version: '2026-10-28.endive',
+          created: Math.floor(Date.now() / 1000),
+          data: {
+            object: {
+              id: `ch_bench_fail_${i}`,
+              object: 'charge',
+              amount: 2900,
+              currency: 'usd',
+              customer,
+              status: 'failed',
+              paid: false,
+              failure_code: 'card_declined',
+              failure_message: 'Your card was declined.',
+              created: Math.floor(Date.now() / 1000),
+            },
+          },
+          livemode: true,
+          pending_webhooks: 1,
+          request: { id: null, idempotency_key: null },
+          type: 'charge.failed',
+        });
+        const res = await fetch(`http://127.0.0.1:${port}/api/v1/webhooks/stripe`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'stripe-signature': signPayload(body, SECRET, Math.floor(Date.now() / 1000)) },
+          body,
+        });
+        if (res.status !== 200) throw new Error(`webhook answered ${res.status}: ${await res.text()}`);
+        for (;;) {
+          const row = await db
+            .selectFrom('customers as c')
+            .innerJoin('stripe_events as e', (j) => j.onRef('e.org_id', '=', 'c.org_id').on('e.stripe_event_id', '=', eventId))
+            .select(['c.scored_at', 'e.received_at'])
+            .where('c.org_id', '=', ORG)
+            .where('c.external_id', '=', customer)
+            .executeTakeFirst();
+          if (row?.scored_at && before.scored_at && row.scored_at > before.scored_at) {
+            latencies.push(row.scored_at.getTime() - row.received_at.getTime());
+            break;
+          }
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      }
+      latencies.sort((a, b) => a - b);
+      process.stdout.write(
+        `  re-score after one webhook: median ${percentile(latencies, 50)} ms, p95 ${percentile(latencies, 95)} ms (30 events)\n`,
+      );
+
+      // 3. The customers list: sorted by score, filtered by risk, searched, paged.
+      const owner = await runtime.app!.inject({
+        method: 'POST',
+        url: '/api/v1/auth/signup',
+        headers: { origin: config.appUrl, 'content-type': 'application/json' },
+        payload: { name: 'Bench', email: 'bench@example.com', password: 'correct horse battery staple', organizationName: 'x' },
+      });
+      const cookie = owner.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+      // The bench user reads the seeded organization.
+      const user = JSON.parse(owner.body).user.id as string;
+      await db
+        .insertInto('members')
+        .values({ id: 'bench-member', org_id: ORG, user_id: user, role: 'owner', created_at: new Date() })
+        .execute();
+      await db.updateTable('sessions').set({ active_organization_id: ORG }).where('user_id', '=', user).execute();
+      const queries = ['Acme', 'globex 1', 'customer42', 'Wonka 9', 'stark', '1234', 'initech 77', 'tyrell'];
+      const risks = ['red', 'yellow', 'green,yellow', 'red,none'];
+      const listLatencies: number[] = [];
+      let rows = 0;
+      for (let i = 0; i < 240; i++) {
+        const url = `/api/v1/customers?sort=score&risk=${risks[i % risks.length]}&q=${encodeURIComponent(queries[i % queries.length]!)}&page=${1 + (i % 3)}&pageSize=25`;
+        const t = performance.now();
+        const res = await runtime.app!.inject({ method: 'GET', url, headers: { cookie, origin: config.appUrl } });
+        const ms = performance.now() - t;
+        if (res.statusCode !== 200) throw new Error(`customers list answered ${res.statusCode}: ${res.body}`);
+        rows += JSON.parse(res.body).customers.length;
+        if (i >= 40) listLatencies.push(ms);
+      }
+      listLatencies.sort((a, b) => a - b);
+      process.stdout.write(
+        `  GET /customers (score order, risk filter, search, 200 requests after 40 warm-up): p50 ${percentile(listLatencies, 50).toFixed(1)} ms, p95 ${percentile(listLatencies, 95).toFixed(1)} ms, ${rows} rows\n`,
+      );
+
+      const results: BenchResult[] = [
+        { name: 'scoring.full_rescore_100k', value: round(fullSeconds), unit: 's', target: 10, direction: 'max' },
+        { name: 'scoring.webhook_to_score_p95', value: percentile(latencies, 95), unit: 'ms', target: 50, direction: 'max' },
+        { name: 'customers.list_100k_p95', value: round(percentile(listLatencies, 95)), unit: 'ms', target: 50, direction: 'max' },
+      ];
+      return results;
+    } finally {
+      await runtime.close();
+      await database.close();
+    }
+  },
+};
