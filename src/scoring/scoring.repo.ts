@@ -88,6 +88,31 @@ export function createScoringRepo(db: Kysely<Database>) {
       return (await q.execute()).map((r) => r.id);
     },
 
+    /** What a re-combination under a new configuration needs: the stored factors and everything fingerprinted. */
+    async storedForRecombine(orgId: string, ids: string[]) {
+      return db
+        .selectFrom('customers')
+        .select([
+          'id',
+          'external_id',
+          'score',
+          'risk_level',
+          'score_factors',
+          'score_absent',
+          'score_fingerprint',
+          'mrr_fingerprint',
+          'score_dirty_at',
+          'mrr',
+          'mrr_currency',
+          'mrr_major',
+          'mrr_by_currency',
+          'last_payment_at',
+        ])
+        .where('org_id', '=', orgId)
+        .where(sql<SqlBool>`id = any(${ids}::uuid[])`)
+        .execute();
+    },
+
     /** The factor values behind the stored scores of some customers (for score history). */
     async factorValues(orgId: string, ids: string[]): Promise<Map<string, Record<string, number>>> {
       if (ids.length === 0) return new Map();
@@ -290,7 +315,11 @@ export function createScoringRepo(db: Kysely<Database>) {
                 reason,
               };
               const stamp = now.getTime();
-              const out = [{ type: 'score.changed', customer: h.externalId, payload, key: `score.changed:${h.customerId}:${stamp}` }];
+              // A new configuration moves every score a little: only the level changes it causes are events.
+              const out =
+                reason === 'config'
+                  ? []
+                  : [{ type: 'score.changed', customer: h.externalId, payload, key: `score.changed:${h.customerId}:${stamp}` }];
               if (h.level !== h.previousLevel) {
                 out.push({
                   type: 'risk_level.changed',

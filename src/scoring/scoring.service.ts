@@ -9,7 +9,7 @@ import { evaluateCustomer } from './customer-health.js';
 import { type ScoringConfig, scoringConfigSchema } from './scoring.config.js';
 import { type AbsentFactor, type FactorResult, factorsOf, scoreFromFactors } from './scoring.engine.js';
 import { rescoreJob, type RescoreReason } from './scoring.jobs.js';
-import { createScoringRepo, type HistoryEntry, type ScoredCustomer } from './scoring.repo.js';
+import { createScoringRepo, type HistoryEntry, type ScoredCustomer, type StoredScore } from './scoring.repo.js';
 
 const BATCH = 1000;
 const PARALLEL_BATCHES = 2;
@@ -45,35 +45,16 @@ export function createScoringService(deps: ScoringDeps) {
   const repo = createScoringRepo(db);
   const clock = deps.now ?? Date.now;
 
-  /** Re-scores the given customers of one organization: one read and one transaction per batch. */
-  async function rescoreIds(orgId: string, ids: string[], reason: RescoreReason, config: ScoringConfig): Promise<number> {
-    const startedAt = new Date(clock());
-    const now = startedAt.getTime() / 1000;
-    const { records, stored } = await repo.records(orgId, ids, startedAt);
-    const before = new Map(stored.map((s) => [s.id, s]));
+  /** Fingerprints what is new, writes what changed, and records history and events for changed scores. */
+  async function store(
+    orgId: string,
+    computed: { s: ScoredCustomer; prev: StoredScore | undefined }[],
+    reason: RescoreReason,
+    startedAt: Date,
+  ) {
     const scored: ScoredCustomer[] = [];
     const history: HistoryEntry[] = [];
-    for (const [id, rec] of records) {
-      const health = evaluateCustomer(rec, now, config);
-      const s: ScoredCustomer = {
-        id,
-        mrr: health.mrr.amount,
-        mrrCurrency: health.mrr.currency,
-        mrrMajor: health.mrr.major,
-        mrrByCurrency: health.mrr.byCurrency,
-        lastPaymentAt: health.lastPaymentAt,
-        score: health.score.score,
-        level: health.score.level,
-        factors: health.score.factors,
-        absent: health.score.absent,
-        explanation: health.score.explanation,
-        segments: health.segments,
-        scoreFingerprint: '',
-        mrrFingerprint: digest(health.segments),
-        writeScore: true,
-        writeMrr: true,
-      };
-      const prev = before.get(id);
+    for (const { s, prev } of computed) {
       s.scoreFingerprint = digest([
         s.score,
         s.level,
@@ -86,12 +67,12 @@ export function createScoringService(deps: ScoringDeps) {
         s.mrrFingerprint,
       ]);
       s.writeScore = prev?.score_fingerprint !== s.scoreFingerprint;
-      s.writeMrr = prev?.mrr_fingerprint !== s.mrrFingerprint;
+      s.writeMrr = s.writeMrr && prev?.mrr_fingerprint !== s.mrrFingerprint;
       scored.push(s);
       if (prev && (prev.score !== s.score || prev.risk_level !== s.level)) {
         // The first score of a customer starts its history; only later changes are events (alerts react to them).
         history.push({
-          customerId: id,
+          customerId: s.id,
           externalId: prev.external_id,
           score: s.score,
           level: s.level,
@@ -111,6 +92,77 @@ export function createScoringService(deps: ScoringDeps) {
     return scored.length;
   }
 
+  /** Re-scores customers from their billing data: one read and one transaction per batch. */
+  async function rescoreIds(orgId: string, ids: string[], reason: RescoreReason, config: ScoringConfig): Promise<number> {
+    const startedAt = new Date(clock());
+    const now = startedAt.getTime() / 1000;
+    const { records, stored } = await repo.records(orgId, ids, startedAt);
+    const before = new Map(stored.map((s) => [s.id, s]));
+    const computed = [...records].map(([id, rec]) => {
+      const health = evaluateCustomer(rec, now, config);
+      const s: ScoredCustomer = {
+        id,
+        mrr: health.mrr.amount,
+        mrrCurrency: health.mrr.currency,
+        mrrMajor: health.mrr.major,
+        mrrByCurrency: health.mrr.byCurrency,
+        lastPaymentAt: health.lastPaymentAt,
+        score: health.score.score,
+        level: health.score.level,
+        factors: health.score.factors,
+        absent: health.score.absent,
+        explanation: health.score.explanation,
+        segments: health.segments,
+        scoreFingerprint: '',
+        mrrFingerprint: digest(health.segments),
+        writeScore: true,
+        writeMrr: true,
+      };
+      return { s, prev: before.get(id) };
+    });
+    return store(orgId, computed, reason, startedAt);
+  }
+
+  /**
+   * Re-scores customers under a new configuration from the factors of their last computation: factor values do
+   * not depend on weights or thresholds, so only the combination is redone (exactly what the preview showed).
+   * Customers never scored, or whose billing data changed since, are computed from their data instead.
+   */
+  async function recombineIds(orgId: string, ids: string[], reason: RescoreReason, config: ScoringConfig): Promise<number> {
+    const startedAt = new Date(clock());
+    const rows = await repo.storedForRecombine(orgId, ids);
+    const fresh = rows.filter((r) => r.score_fingerprint !== null && r.mrr_fingerprint !== null && r.score_dirty_at === null);
+    const stale = new Set(ids);
+    for (const r of fresh) stale.delete(r.id);
+    const computed = fresh.map((r) => {
+      const result = scoreFromFactors(
+        factorsOf({ factors: r.score_factors as FactorResult[], absent: r.score_absent as AbsentFactor[] }),
+        config,
+      );
+      const s: ScoredCustomer = {
+        id: r.id,
+        mrr: Number(r.mrr),
+        mrrCurrency: r.mrr_currency,
+        mrrMajor: Number(r.mrr_major),
+        mrrByCurrency: r.mrr_by_currency,
+        lastPaymentAt: r.last_payment_at,
+        score: result.score,
+        level: result.level,
+        factors: result.factors,
+        absent: result.absent,
+        explanation: result.explanation,
+        segments: [],
+        scoreFingerprint: '',
+        mrrFingerprint: r.mrr_fingerprint!,
+        writeScore: true,
+        writeMrr: false,
+      };
+      return { s, prev: r };
+    });
+    const recombined = await store(orgId, computed, reason, startedAt);
+    return recombined + (stale.size > 0 ? await rescoreIds(orgId, [...stale], reason, config) : 0);
+  }
+
   /**
    * Every customer (or only those flagged as changed) of an organization, batch by batch, two batches at a time
    * so that computing one overlaps with the database writing the other.
@@ -125,7 +177,8 @@ export function createScoringService(deps: ScoringDeps) {
       const ids = await repo.customerIds(orgId, after, BATCH, onlyDirty);
       if (ids.length === 0) break;
       after = ids.at(-1)!;
-      const job: Promise<void> = rescoreIds(orgId, ids, reason, config).then(
+      const run = reason === 'config' ? recombineIds : rescoreIds;
+      const job: Promise<void> = run(orgId, ids, reason, config).then(
         (n) => void (total += n),
         (err: unknown) => void (failure ??= err),
       );
