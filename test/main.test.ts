@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,56 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/db/embedded.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { waitFor } from './helpers/app.js';
+import { healthy, killAll, start, stop } from './helpers/process.js';
 
-interface Proc {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-const running: Proc[] = [];
-
-/** Runs PulseScore as a real process, the way `npm start` does. */
-function start(env: Record<string, string>, args: string[] = []): Proc {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DATABASE_URL')));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
-    env: { ...base, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const proc = { child, output: () => out, exited };
-  running.push(proc);
-  return proc;
-}
-
-async function healthy(port: number, timeoutMs: number) {
-  return waitFor(
-    async () => {
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-        return res.ok;
-      } catch {
-        return false;
-      }
-    },
-    timeoutMs,
-    200,
-  );
-}
-
-async function stop(proc: Proc): Promise<number | null> {
-  proc.child.kill('SIGTERM');
-  const code = await proc.exited;
-  if (code !== 0) console.error(proc.output());
-  return code;
-}
-
-afterAll(async () => {
-  for (const p of running) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-});
+afterAll(killAll);
 
 describe('npm start', () => {
   it('runs with zero configuration on embedded PostgreSQL, stops cleanly on SIGTERM, and keeps data and sessions across restarts', async () => {

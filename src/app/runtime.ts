@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Runner } from 'graphile-worker';
 import { sql } from 'kysely';
 import { createApiKeysService } from '../api-keys/api-keys.service.js';
@@ -27,6 +28,7 @@ import { createWebhookService, type WebhookService } from '../stripe/webhooks.se
 import { handle } from '../jobs/jobs.worker.js';
 import { enqueue } from '../jobs/jobs.registry.js';
 import type { Config } from './config.js';
+import { loadAssets } from '../web/web.assets.js';
 import { createSecretBox } from './secrets.js';
 import type { App } from './http.js';
 import type { AppLogger } from './logger.js';
@@ -178,6 +180,7 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
         customers: createCustomersService({ db, scoring }),
         dashboard: createDashboardService({ db }),
       },
+      webAssets: loadAssets(path.resolve(import.meta.dirname, '../../dist/web')),
       readiness: {
         database: () => pingDatabase(pool),
         queue: async () => {

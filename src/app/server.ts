@@ -31,6 +31,8 @@ import type { ConnectionService } from '../stripe/connection.service.js';
 import { registerIntegrationRoutes } from '../stripe/stripe.routes.js';
 import type { SyncService } from '../stripe/sync.service.js';
 import { registerWebhookRoutes } from '../stripe/webhooks.routes.js';
+import type { Asset } from '../web/web.assets.js';
+import { registerWebRoutes } from '../web/web.routes.js';
 import type { WebhookService } from '../stripe/webhooks.service.js';
 import { errorHandler } from './error-handler.js';
 import type { App } from './http.js';
@@ -59,6 +61,8 @@ export interface ServerDeps {
     dashboard: DashboardService;
   };
   readiness: Record<string, ReadinessCheck>;
+  /** The built web app (null when not built). */
+  webAssets: Map<string, Asset> | null;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
@@ -80,7 +84,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) =>
+  registerWebRoutes(app, deps.webAssets, (request, reply) =>
     reply.status(404).send({ error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}.` } }),
   );
 

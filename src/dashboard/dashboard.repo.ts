@@ -132,16 +132,20 @@ export function createDashboardRepo(db: Kysely<Database>) {
     },
 
     async mostAtRisk(orgId: string, limit: number) {
-      return db
-        .selectFrom('customers')
-        .select(['id', 'name', 'email', 'score', 'risk_level', 'mrr', 'mrr_currency', 'score_explanation'])
-        .where('org_id', '=', orgId)
-        .where('deleted_at', 'is', null)
-        .where('risk_level', 'in', ['red', 'yellow'])
-        .orderBy('score', 'asc')
-        .orderBy('mrr_major', 'desc')
-        .limit(limit)
-        .execute();
+      return (
+        db
+          .selectFrom('customers')
+          .select(['id', 'name', 'email', 'score', 'risk_level', 'mrr', 'mrr_currency', 'score_explanation'])
+          .where('org_id', '=', orgId)
+          .where('deleted_at', 'is', null)
+          .where('risk_level', 'in', ['red', 'yellow'])
+          // Customers still paying come first: revenue that can still be saved (churned ones are already lost).
+          .orderBy(sql`mrr_major > 0`, 'desc')
+          .orderBy('score', 'asc')
+          .orderBy('mrr_major', 'desc')
+          .limit(limit)
+          .execute()
+      );
     },
 
     /** The largest falls from each customer's score at `since` to its score now. */

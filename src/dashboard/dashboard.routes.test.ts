@@ -98,8 +98,12 @@ describe('dashboard numbers equal direct SQL over the same rows', () => {
 
   it('lists the most at-risk customers and the biggest score drops', async () => {
     const s = (await owner.client.get('/api/v1/dashboard/summary')).body;
-    const lowest = await one(sql`select min(score) as v from customers where org_id = ${owner.orgId} and deleted_at is null`);
-    expect(s.mostAtRisk[0].score).toBe(lowest);
+    // Customers still paying come first (their revenue can still be saved), lowest score first.
+    const lowestPaying = await one(
+      sql`select min(score) as v from customers where org_id = ${owner.orgId} and deleted_at is null and mrr_major > 0 and risk_level in ('red', 'yellow')`,
+    );
+    expect(s.mostAtRisk[0].score).toBe(lowestPaying);
+    expect(s.mostAtRisk[0].mrr).toBeGreaterThan(0);
     expect(s.mostAtRisk.every((c: { riskLevel: string }) => c.riskLevel !== 'green')).toBe(true);
     const drops = await one(sql`select count(*) as v from customers c where c.org_id = ${owner.orgId} and c.score < (
         select h.score from score_history h where h.customer_id = c.id and h.computed_at <= now() - interval '30 days' order by h.computed_at desc limit 1)`);

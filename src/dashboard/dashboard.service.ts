@@ -45,7 +45,10 @@ export function createDashboardService(deps: { db: Kysely<Database>; now?: () =>
       ]);
       const atRisk = scores.risk.yellow + scores.risk.red;
       const atRiskThen = (s: ScoreState | null) => (s ? s.risk.yellow + s.risk.red : null);
-      const currencies = [...new Set([...Object.keys(mrrNow), ...Object.keys(m7), ...Object.keys(m30)])].sort();
+      // The main currency (largest MRR in major units) first: it is the one the dashboard headlines.
+      const currencies = [...new Set([...Object.keys(mrrNow), ...Object.keys(m7), ...Object.keys(m30)])].sort(
+        (a, b) => toMajor(mrrNow[b] ?? 0, b) - toMajor(mrrNow[a] ?? 0, a) || a.localeCompare(b),
+      );
       return {
         asOf: now.toISOString(),
         customers: { value: scores.customers, change7d: scores.customers - c7, change30d: scores.customers - c30 },

@@ -49,34 +49,7 @@ export interface Subscription {
 /** Statuses whose revenue counts. Trials and incomplete or paused subscriptions bring none yet; canceled and unpaid are churn. */
 export const MRR_STATUSES = new Set(['active', 'past_due']);
 
-/** Currencies without a minor unit: amounts are already whole units. */
-export const ZERO_DECIMAL_CURRENCIES = new Set([
-  'bif',
-  'clp',
-  'djf',
-  'gnf',
-  'jpy',
-  'kmf',
-  'krw',
-  'mga',
-  'pyg',
-  'rwf',
-  'ugx',
-  'vnd',
-  'vuv',
-  'xaf',
-  'xof',
-  'xpf',
-]);
-
-export function isZeroDecimal(currency: string): boolean {
-  return ZERO_DECIMAL_CURRENCIES.has(currency.toLowerCase());
-}
-
-/** Minor units → the amount people read (cents → dollars; yen stay yen). */
-export function toMajor(amountMinor: number, currency: string): number {
-  return isZeroDecimal(currency) ? amountMinor : amountMinor / 100;
-}
+export { isZeroDecimal, toMajor, ZERO_DECIMAL_CURRENCIES } from './currencies.js';
 
 /** How many times an interval fits in a month: month ÷ n, year ÷ 12n, week × 52/12 ÷ n, day × 365/12 ÷ n. */
 export function monthlyFactor(interval: string | null, count: number): number {

@@ -1,3 +1,4 @@
+import { CALLBACK_ERRORS } from './oauth-errors.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import Stripe from 'stripe';
@@ -15,23 +16,6 @@ import { createSyncRunsRepo } from './sync-runs.repo.js';
 const STATE_TTL_MS = 10 * 60 * 1000;
 
 /** The messages the Integrations page shows after the OAuth round trip, per the guide's troubleshooting table. */
-export const CALLBACK_ERRORS: Record<string, string> = {
-  invalid_client:
-    'Stripe did not recognise PulseScore (invalid_client): the Stripe Client ID is configured incorrectly. Contact support at support@pulsescore.app.',
-  access_denied: 'You cancelled the connection in Stripe (access_denied). Click Connect Stripe again and choose Allow access.',
-  redirect_uri_mismatch:
-    'Stripe refused the redirect address (redirect_uri_mismatch). This is a configuration issue on the PulseScore side — contact support at support@pulsescore.app.',
-  invalid_state: 'This connection link is not valid. Start again with Connect Stripe.',
-  state_used: 'This connection link was already used. Start again with Connect Stripe.',
-  state_expired: 'This connection link expired after 10 minutes. Start again with Connect Stripe.',
-  state_user_mismatch:
-    'This connection was started by someone else, or in another organization. Start again with Connect Stripe while signed in as yourself.',
-  invalid_grant: 'Stripe did not accept the authorization (it expired or was already used). Start again with Connect Stripe.',
-  not_configured: 'Stripe is not configured on this PulseScore server. Contact support at support@pulsescore.app.',
-  already_connected: 'Stripe is already connected. Disconnect it first (Settings → Integrations → ⋮ → Disconnect), then reconnect.',
-  stripe_error:
-    'Stripe could not complete the connection. Try again in a minute; if it keeps failing, contact support at support@pulsescore.app.',
-};
 
 export interface ConnectionDeps {
   db: Kysely<Database>;

@@ -1,0 +1,35 @@
+import type { z } from 'zod';
+import type { createdApiKeySchema, apiKeysResponse } from '../../../src/api-keys/api-keys.schemas';
+import type {
+  customerDetail,
+  customerListResponse,
+  scoreHistoryResponse,
+  timelineResponse,
+} from '../../../src/customers/customers.schemas';
+import type { distributionResponse, summaryResponse, trendResponse } from '../../../src/dashboard/dashboard.schemas';
+import type { invitationsResponse } from '../../../src/invitations/invitations.schemas';
+import type { membersResponse } from '../../../src/members/members.schemas';
+import type { meResponse } from '../../../src/organizations/organizations.schemas';
+import type { previewResponse, scoringConfigBody } from '../../../src/scoring/scoring.schemas';
+import type { stripeIntegrationSchema, syncProgressResponse, syncSchema } from '../../../src/stripe/stripe.schemas';
+
+// The server's own response schemas are the web app's types: a change on one side fails the other's typecheck.
+export type Me = z.infer<typeof meResponse>;
+export type StripeIntegration = z.infer<typeof stripeIntegrationSchema>;
+export type SyncRun = z.infer<typeof syncSchema>;
+export type SyncProgress = z.infer<typeof syncProgressResponse>;
+export type CustomerList = z.infer<typeof customerListResponse>;
+export type CustomerSummary = CustomerList['customers'][number];
+export type CustomerDetail = z.infer<typeof customerDetail>;
+export type ScoreHistory = z.infer<typeof scoreHistoryResponse>;
+export type Timeline = z.infer<typeof timelineResponse>;
+export type DashboardSummary = z.infer<typeof summaryResponse>;
+export type Distribution = z.infer<typeof distributionResponse>;
+export type MrrTrend = z.infer<typeof trendResponse>;
+export type ScoringConfig = z.infer<typeof scoringConfigBody>;
+export type ScoringPreview = z.infer<typeof previewResponse>;
+export type Members = z.infer<typeof membersResponse>;
+export type Invitations = z.infer<typeof invitationsResponse>;
+export type ApiKeys = z.infer<typeof apiKeysResponse>;
+export type CreatedApiKey = z.infer<typeof createdApiKeySchema>;
+export type RiskLevel = 'green' | 'yellow' | 'red';

@@ -1,0 +1,131 @@
+import './styles.css';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { lazy, StrictMode, Suspense } from 'react';
+import { createRoot } from 'react-dom/client';
+import { createBrowserRouter, Navigate, Outlet, RouterProvider, useLocation } from 'react-router';
+import { Layout } from './components/Layout';
+import { ErrorState, Spinner } from './components/states';
+import { ApiError } from './lib/api';
+import { useMe } from './lib/session';
+import { AcceptInvitationPage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SignupPage } from './pages/auth/AuthPages';
+import { DashboardPage } from './pages/DashboardPage';
+
+// Pages beyond the dashboard load on demand: the first page stays small.
+const CustomersPage = lazy(() => import('./pages/CustomersPage').then((m) => ({ default: m.CustomersPage })));
+const CustomerDetailPage = lazy(() => import('./pages/CustomerDetailPage').then((m) => ({ default: m.CustomerDetailPage })));
+const IntegrationsPage = lazy(() => import('./pages/settings/IntegrationsPage').then((m) => ({ default: m.IntegrationsPage })));
+const ScoringPage = lazy(() => import('./pages/settings/ScoringPage').then((m) => ({ default: m.ScoringPage })));
+const TeamPage = lazy(() => import('./pages/settings/TeamPage').then((m) => ({ default: m.TeamPage })));
+const ApiKeysPage = lazy(() => import('./pages/settings/ApiKeysPage').then((m) => ({ default: m.ApiKeysPage })));
+const WelcomePage = lazy(() => import('./pages/WelcomePage').then((m) => ({ default: m.WelcomePage })));
+
+function RequireSession() {
+  const me = useMe();
+  const location = useLocation();
+  if (me.isPending) return <Spinner />;
+  if (me.error) return <ErrorState error={me.error} retry={() => void me.refetch()} />;
+  if (!me.data) return <Navigate to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
+  return <Outlet />;
+}
+
+function Page({ children }: { children: React.ReactNode }) {
+  return <Suspense fallback={<Spinner />}>{children}</Suspense>;
+}
+
+function NotFound() {
+  return <ErrorState error={new ApiError(404, 'not_found', 'This page does not exist.')} />;
+}
+
+const router = createBrowserRouter([
+  { path: '/login', element: <LoginPage /> },
+  { path: '/signup', element: <SignupPage /> },
+  { path: '/forgot-password', element: <ForgotPasswordPage /> },
+  { path: '/reset-password', element: <ResetPasswordPage /> },
+  { path: '/invitations/:id', element: <AcceptInvitationPage /> },
+  {
+    element: <RequireSession />,
+    children: [
+      {
+        element: <Layout />,
+        children: [
+          { index: true, element: <DashboardPage /> },
+          {
+            path: 'welcome',
+            element: (
+              <Page>
+                <WelcomePage />
+              </Page>
+            ),
+          },
+          {
+            path: 'customers',
+            element: (
+              <Page>
+                <CustomersPage />
+              </Page>
+            ),
+          },
+          {
+            path: 'customers/:id',
+            element: (
+              <Page>
+                <CustomerDetailPage />
+              </Page>
+            ),
+          },
+          { path: 'settings', element: <Navigate to="/settings/integrations" replace /> },
+          {
+            path: 'settings/integrations',
+            element: (
+              <Page>
+                <IntegrationsPage />
+              </Page>
+            ),
+          },
+          {
+            path: 'settings/scoring',
+            element: (
+              <Page>
+                <ScoringPage />
+              </Page>
+            ),
+          },
+          {
+            path: 'settings/team',
+            element: (
+              <Page>
+                <TeamPage />
+              </Page>
+            ),
+          },
+          {
+            path: 'settings/api-keys',
+            element: (
+              <Page>
+                <ApiKeysPage />
+              </Page>
+            ),
+          },
+          { path: '*', element: <NotFound /> },
+        ],
+      },
+    ],
+  },
+]);
+
+const client = new QueryClient({
+  defaultOptions: {
+    queries: {
+      retry: (count, err) => !(err instanceof ApiError && err.status >= 400 && err.status < 500) && count < 2,
+      refetchOnWindowFocus: false,
+    },
+  },
+});
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <QueryClientProvider client={client}>
+      <RouterProvider router={router} />
+    </QueryClientProvider>
+  </StrictMode>,
+);

@@ -1,0 +1,255 @@
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { HistogramChart, LineSeries, RISK_COLORS } from '../components/charts';
+import { RiskDot, ScoreBadge } from '../components/RiskBadge';
+import { Card, EmptyState, Loaded } from '../components/states';
+import { get } from '../lib/api';
+import { money, signed } from '../lib/format';
+import { isAdmin, useMe } from '../lib/session';
+import type { DashboardSummary, Distribution, MrrTrend, StripeIntegration } from '../lib/types';
+
+function Change({ value, digits = 0, format }: { value: number | null; digits?: number; format?: (n: number) => string }) {
+  if (value === null) return <span className="text-slate-500">not enough history</span>;
+  const text = format ? `${value > 0 ? '+' : value < 0 ? '−' : '±'}${format(Math.abs(value))}` : signed(value, digits);
+  return <span className={value > 0 ? 'text-green-700' : value < 0 ? 'text-red-700' : 'text-slate-600'}>{text}</span>;
+}
+
+function Stat({
+  label,
+  value,
+  change7d,
+  change30d,
+  digits,
+  format,
+}: {
+  label: string;
+  value: string;
+  change7d: number | null;
+  change30d: number | null;
+  digits?: number;
+  format?: (n: number) => string;
+}) {
+  return (
+    <div className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
+      <p className="text-sm text-slate-600">{label}</p>
+      <p className="mt-1 text-2xl font-semibold">{value}</p>
+      <p className="mt-1 text-xs text-slate-600">
+        7 days: <Change value={change7d} digits={digits} format={format} /> · 30 days:{' '}
+        <Change value={change30d} digits={digits} format={format} />
+      </p>
+    </div>
+  );
+}
+
+function Onboarding() {
+  const me = useMe();
+  return (
+    <Card title="Welcome to PulseScore">
+      <ol className="list-decimal space-y-1 pl-5 text-sm text-slate-700">
+        <li>Connect your Stripe account (read-only).</li>
+        <li>PulseScore imports customers, subscriptions, payments and invoices.</li>
+        <li>Every customer gets a health score, explained factor by factor.</li>
+      </ol>
+      <div className="mt-4">
+        {isAdmin(me.data) ? (
+          <Link
+            to="/settings/integrations"
+            className="inline-block rounded-md bg-indigo-600 px-3 py-2 text-sm font-semibold text-white hover:bg-indigo-700"
+          >
+            Connect Stripe
+          </Link>
+        ) : (
+          <p className="text-sm text-slate-600">Ask an admin of your organization to connect Stripe.</p>
+        )}
+      </div>
+    </Card>
+  );
+}
+
+function RiskBar({ risk }: { risk: DashboardSummary['risk']['current'] }) {
+  const total = risk.green + risk.yellow + risk.red + risk.none || 1;
+  const parts = (['green', 'yellow', 'red', 'none'] as const).map((k) => ({ k, n: risk[k] }));
+  const names = { green: 'Healthy', yellow: 'At risk', red: 'Critical', none: 'No score' };
+  return (
+    <div>
+      <div className="flex h-4 overflow-hidden rounded-full bg-slate-100" aria-hidden="true">
+        {parts.map(({ k, n }) => (
+          <div key={k} style={{ width: `${(100 * n) / total}%`, background: RISK_COLORS[k] }} />
+        ))}
+      </div>
+      <ul className="mt-3 grid grid-cols-2 gap-2 text-sm sm:grid-cols-4">
+        {parts.map(({ k, n }) => (
+          <li key={k}>
+            <Link to={`/customers?risk=${k}`} className="inline-flex items-center gap-1.5 hover:underline">
+              <RiskDot level={k} />
+              {names[k]}: <strong>{n}</strong>
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function MrrTrendCard({ currencies }: { currencies: string[] }) {
+  const [currency, setCurrency] = useState(currencies[0] ?? 'usd');
+  const trend = useQuery({ queryKey: ['mrr-trend'], queryFn: () => get<MrrTrend>('/dashboard/mrr-trend?months=12') });
+  return (
+    <Card
+      title="MRR trend"
+      actions={
+        currencies.length > 1 && (
+          <label className="text-sm">
+            <span className="sr-only">Currency</span>
+            <select value={currency} onChange={(e) => setCurrency(e.target.value)} className="rounded-md border border-slate-300 px-2 py-1">
+              {currencies.map((c) => (
+                <option key={c} value={c}>
+                  {c.toUpperCase()}
+                </option>
+              ))}
+            </select>
+          </label>
+        )
+      }
+    >
+      <Loaded query={trend}>
+        {(data) => (
+          <LineSeries
+            label={`MRR (${currency.toUpperCase()})`}
+            format={(n) => money(n, currency, { compact: true })}
+            data={data.points.map((p, i) => ({ x: i === data.points.length - 1 ? 'now' : p.month, y: p.byCurrency[currency] ?? 0 }))}
+          />
+        )}
+      </Loaded>
+    </Card>
+  );
+}
+
+export function DashboardPage() {
+  const [params] = useSearchParams();
+  const summary = useQuery({ queryKey: ['dashboard'], queryFn: () => get<DashboardSummary>('/dashboard/summary') });
+  const distribution = useQuery({ queryKey: ['distribution'], queryFn: () => get<Distribution>('/dashboard/score-distribution') });
+  const stripe = useQuery({ queryKey: ['integrations'], queryFn: () => get<{ integrations: StripeIntegration[] }>('/integrations') });
+  const verified = params.get('emailVerified');
+  return (
+    <div className="space-y-6">
+      <h1 className="text-2xl font-semibold">Dashboard</h1>
+      {verified === '1' && (
+        <p role="status" className="rounded-lg border border-green-200 bg-green-50 p-3 text-sm text-green-900">
+          Your email address is confirmed.
+        </p>
+      )}
+      {verified === '0' && (
+        <p role="alert" className="rounded-lg border border-red-200 bg-red-50 p-3 text-sm text-red-900">
+          This confirmation link is invalid or expired. Ask for a new one from your account.
+        </p>
+      )}
+      <Loaded query={summary}>
+        {(s) =>
+          s.customers.value === 0 ? (
+            stripe.data?.integrations[0]?.connected ? (
+              <EmptyState title="No customers yet">
+                Your Stripe data is being imported; customers appear here as soon as the sync completes.
+              </EmptyState>
+            ) : (
+              <Onboarding />
+            )
+          ) : (
+            <div className="space-y-6">
+              <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
+                <Stat
+                  label="Customers"
+                  value={(s.customers.value ?? 0).toLocaleString('en-US')}
+                  change7d={s.customers.change7d}
+                  change30d={s.customers.change30d}
+                />
+                {s.mrr.slice(0, 1).map((m) => (
+                  <Stat
+                    key={m.currency}
+                    label={`MRR (${m.currency.toUpperCase()})`}
+                    value={money(m.value, m.currency)}
+                    change7d={m.change7d}
+                    change30d={m.change30d}
+                    format={(n) => money(n, m.currency)}
+                  />
+                ))}
+                <Stat
+                  label="Average score"
+                  value={s.averageScore.value === null ? 'N/A' : String(s.averageScore.value)}
+                  change7d={s.averageScore.change7d}
+                  change30d={s.averageScore.change30d}
+                  digits={1}
+                />
+                <Stat
+                  label="At risk (yellow or red)"
+                  value={String(s.atRisk.value ?? 0)}
+                  change7d={s.atRisk.change7d}
+                  change30d={s.atRisk.change30d}
+                />
+              </div>
+              {s.mrr.length > 1 && (
+                <p className="text-sm text-slate-600">
+                  Also billed in:{' '}
+                  {s.mrr
+                    .slice(1)
+                    .map((m) => `${money(m.value, m.currency)} MRR`)
+                    .join(' · ')}{' '}
+                  (currencies are never added together).
+                </p>
+              )}
+              <Card title="Risk distribution">
+                <RiskBar risk={s.risk.current} />
+              </Card>
+              <div className="grid gap-4 lg:grid-cols-2">
+                <Card title="Score distribution">
+                  <Loaded query={distribution}>{(d) => <HistogramChart buckets={d.buckets} thresholds={d.thresholds} />}</Loaded>
+                </Card>
+                <MrrTrendCard currencies={s.mrr.map((m) => m.currency)} />
+              </div>
+              <div className="grid gap-4 lg:grid-cols-2">
+                <Card title="Most at risk">
+                  {s.mostAtRisk.length === 0 ? (
+                    <p className="text-sm text-slate-600">No customer is at risk.</p>
+                  ) : (
+                    <ul className="divide-y divide-slate-100">
+                      {s.mostAtRisk.map((c) => (
+                        <li key={c.id} className="flex items-center justify-between gap-2 py-2 text-sm">
+                          <Link to={`/customers/${c.id}`} className="min-w-0 truncate font-medium text-indigo-700 hover:underline">
+                            {c.name ?? c.email ?? c.id}
+                          </Link>
+                          <span className="flex shrink-0 items-center gap-2">
+                            <span className="text-slate-600">{money(c.mrr, c.currency)}/mo</span>
+                            <ScoreBadge score={c.score} level={c.riskLevel} />
+                          </span>
+                        </li>
+                      ))}
+                    </ul>
+                  )}
+                </Card>
+                <Card title="Biggest score drops (30 days)">
+                  {s.biggestDrops.length === 0 ? (
+                    <p className="text-sm text-slate-600">No score fell in the last 30 days.</p>
+                  ) : (
+                    <ul className="divide-y divide-slate-100">
+                      {s.biggestDrops.map((c) => (
+                        <li key={c.id} className="flex items-center justify-between gap-2 py-2 text-sm">
+                          <Link to={`/customers/${c.id}`} className="min-w-0 truncate font-medium text-indigo-700 hover:underline">
+                            {c.name ?? c.email ?? c.id}
+                          </Link>
+                          <span className="flex shrink-0 items-center gap-2 text-slate-700">
+                            {c.before} → <ScoreBadge score={c.score} level={c.riskLevel} /> <span className="text-red-700">−{c.drop}</span>
+                          </span>
+                        </li>
+                      ))}
+                    </ul>
+                  )}
+                </Card>
+              </div>
+            </div>
+          )
+        }
+      </Loaded>
+    </div>
+  );
+}

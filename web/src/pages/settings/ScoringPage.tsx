@@ -1,0 +1,195 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { Button, FormError } from '../../components/forms';
+import { Card, Loaded } from '../../components/states';
+import { errorMessage, get, post, put } from '../../lib/api';
+import { FACTOR_LABELS } from '../../lib/format';
+import { isAdmin, useMe } from '../../lib/session';
+import type { ScoringConfig, ScoringPreview } from '../../lib/types';
+
+const FACTORS = ['payment_recency', 'mrr_trend', 'failed_payments', 'usage', 'support'] as const;
+const NOTES: Record<string, string> = {
+  usage: 'No product-usage source is connected yet: this weight goes to the other factors.',
+  support: 'No support source is connected yet: this weight goes to the other factors.',
+};
+
+/** The same rules the API applies, so that the form explains a problem before saving. */
+export function validate(config: ScoringConfig): string | null {
+  const weights = Object.values(config.weights);
+  if (weights.some((w) => !Number.isFinite(w) || w < 0)) return 'Weights must be 0 or more.';
+  if (!weights.some((w) => w > 0)) return 'At least one weight must be above 0.';
+  const { green, yellow } = config.thresholds;
+  if (!(yellow > 0 && yellow < green && green <= 100)) return 'Thresholds must satisfy 0 < yellow < green ≤ 100.';
+  return null;
+}
+
+function Editor({ saved }: { saved: ScoringConfig }) {
+  const me = useMe();
+  const admin = isAdmin(me.data);
+  const client = useQueryClient();
+  const [config, setConfig] = useState<ScoringConfig>(saved);
+  useEffect(() => setConfig(saved), [saved]);
+  const total = FACTORS.reduce((s, f) => s + (config.weights[f] || 0), 0);
+  const problem = validate(config);
+  const preview = useMutation({ mutationFn: (c: ScoringConfig) => post<ScoringPreview>('/scoring/preview', c) });
+  const save = useMutation({
+    mutationFn: (c: ScoringConfig) => put<ScoringConfig>('/scoring/config', c),
+    onSuccess: (c) => {
+      client.setQueryData(['scoring-config'], c);
+      preview.reset();
+      // Scores are recomputed in the background; lists refresh as they arrive.
+      setTimeout(() => void client.invalidateQueries(), 1500);
+    },
+  });
+  const setWeight = (f: (typeof FACTORS)[number], v: number) => setConfig({ ...config, weights: { ...config.weights, [f]: v } });
+  const setThreshold = (k: 'green' | 'yellow', v: number) => setConfig({ ...config, thresholds: { ...config.thresholds, [k]: v } });
+  return (
+    <div className="space-y-4">
+      <Card title="Weights">
+        <p className="mb-3 text-sm text-slate-600">
+          Each factor counts in proportion to its weight; the percentages show the normalised share.
+        </p>
+        <div className="space-y-4">
+          {FACTORS.map((f) => (
+            <div key={f}>
+              <div className="flex items-center justify-between gap-3 text-sm">
+                <label htmlFor={`w-${f}`} className="font-medium">
+                  {FACTOR_LABELS[f]}
+                </label>
+                <span className="tabular-nums text-slate-700">{total > 0 ? Math.round((100 * (config.weights[f] || 0)) / total) : 0}%</span>
+              </div>
+              <div className="mt-1 flex items-center gap-3">
+                <input
+                  id={`w-${f}`}
+                  type="range"
+                  min={0}
+                  max={100}
+                  step={1}
+                  value={config.weights[f]}
+                  disabled={!admin}
+                  onChange={(e) => setWeight(f, Number(e.target.value))}
+                  className="flex-1"
+                />
+                <input
+                  type="number"
+                  min={0}
+                  max={1000}
+                  aria-label={`${FACTOR_LABELS[f]} weight`}
+                  value={config.weights[f]}
+                  disabled={!admin}
+                  onChange={(e) => setWeight(f, Number(e.target.value))}
+                  className="w-20 rounded-md border border-slate-300 px-2 py-1 text-sm"
+                />
+              </div>
+              {NOTES[f] && <p className="mt-1 text-xs text-slate-600">{NOTES[f]}</p>}
+            </div>
+          ))}
+        </div>
+      </Card>
+      <Card title="Risk levels">
+        <div className="flex flex-wrap gap-6 text-sm">
+          <label className="space-y-1">
+            <span className="block font-medium">Healthy (green) from</span>
+            <input
+              type="number"
+              min={1}
+              max={100}
+              value={config.thresholds.green}
+              disabled={!admin}
+              onChange={(e) => setThreshold('green', Number(e.target.value))}
+              className="w-24 rounded-md border border-slate-300 px-2 py-1"
+            />
+          </label>
+          <label className="space-y-1">
+            <span className="block font-medium">At risk (yellow) from</span>
+            <input
+              type="number"
+              min={1}
+              max={99}
+              value={config.thresholds.yellow}
+              disabled={!admin}
+              onChange={(e) => setThreshold('yellow', Number(e.target.value))}
+              className="w-24 rounded-md border border-slate-300 px-2 py-1"
+            />
+          </label>
+          <p className="self-end text-slate-600">Critical (red) below {config.thresholds.yellow}.</p>
+        </div>
+      </Card>
+      <FormError>{problem}</FormError>
+      {admin ? (
+        <div className="flex flex-wrap gap-2">
+          <Button variant="secondary" disabled={Boolean(problem) || preview.isPending} onClick={() => preview.mutate(config)}>
+            {preview.isPending ? 'Previewing…' : 'Preview'}
+          </Button>
+          <Button disabled={Boolean(problem) || save.isPending} onClick={() => save.mutate(config)}>
+            {save.isPending ? 'Saving…' : 'Save and re-score'}
+          </Button>
+          <Button variant="secondary" onClick={() => setConfig(saved)}>
+            Reset
+          </Button>
+        </div>
+      ) : (
+        <p className="text-sm text-slate-600">Only admins and owners can change scoring settings.</p>
+      )}
+      <FormError>{(preview.error && errorMessage(preview.error)) || (save.error && errorMessage(save.error))}</FormError>
+      {save.isSuccess && (
+        <p role="status" className="text-sm text-green-800">
+          Saved. Every customer is being re-scored.
+        </p>
+      )}
+      {preview.data && (
+        <Card title="Preview">
+          <p role="status" className="text-sm">
+            <strong>{preview.data.changed}</strong> of {preview.data.customers} customers would change level.
+          </p>
+          <table className="mt-3 text-sm">
+            <caption className="sr-only">Risk distribution now and with these settings</caption>
+            <thead>
+              <tr className="text-slate-600">
+                <th scope="col" className="pr-4 text-left">
+                  Level
+                </th>
+                <th scope="col" className="pr-4 text-right">
+                  Now
+                </th>
+                <th scope="col" className="text-right">
+                  With these settings
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {(['green', 'yellow', 'red', 'none'] as const).map((k) => (
+                <tr key={k}>
+                  <th scope="row" className="pr-4 text-left font-normal">
+                    {k === 'none' ? 'No score' : k}
+                  </th>
+                  <td className="pr-4 text-right tabular-nums">{preview.data.current[k]}</td>
+                  <td className="text-right tabular-nums">{preview.data.distribution[k]}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {preview.data.changes.length > 0 && (
+            <ul className="mt-3 max-h-48 overflow-auto text-sm" tabIndex={0} aria-label="Customers that would change level">
+              {preview.data.changes.slice(0, 50).map((c) => (
+                <li key={c.id}>
+                  {c.name ?? c.email}: {c.from ?? 'none'} → {c.to ?? 'none'}
+                </li>
+              ))}
+            </ul>
+          )}
+        </Card>
+      )}
+    </div>
+  );
+}
+
+export function ScoringPage() {
+  const config = useQuery({ queryKey: ['scoring-config'], queryFn: () => get<ScoringConfig>('/scoring/config') });
+  return (
+    <div className="space-y-4">
+      <h1 className="text-2xl font-semibold">Scoring</h1>
+      <Loaded query={config}>{(c) => <Editor saved={c} />}</Loaded>
+    </div>
+  );
+}
