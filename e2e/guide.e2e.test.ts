@@ -41,6 +41,7 @@ let counter = 0;
 async function signUp(page: Page, company: string): Promise<string> {
   const email = `e2e-${Date.now()}-${++counter}@example.com`;
   await page.goto(`${base}/signup`);
+  if (counter === 1) await screenshots(page, 'signup');
   await page.getByLabel('Your name').fill('Erin Example');
   await page.getByLabel('Work email').fill(email);
   await page.getByLabel('Password').fill('correct horse battery staple');
@@ -201,6 +202,36 @@ describe('the Stripe integration guide, in the browser', () => {
     await screenshots(other, 'integrations-access-denied');
     await other.close();
   }, 120_000);
+
+  it('manages the team and API keys as an admin', async () => {
+    await page.goto(`${base}/settings/team`);
+    await page.getByRole('heading', { name: 'Invitations' }).waitFor();
+    await screenshots(page, 'team');
+    await page.goto(`${base}/settings/api-keys`);
+    await page.getByLabel('Name').fill('Reporting');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByText('Copy this key now: it is shown only once.').waitFor();
+    expect(await page.getByRole('status').filter({ hasText: 'shown only once' }).locator('code').textContent()).toMatch(/^psk_[\w-]{20,}$/);
+    await screenshots(page, 'api-keys');
+    await page.getByRole('button', { name: 'Revoke Reporting' }).click();
+    await page.getByText('No API keys yet').waitFor();
+  }, 60_000);
+
+  it('logs out and back in', async () => {
+    const email = await signUp(page, 'Login Co');
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(`${base}/login`);
+    await screenshots(page, 'login');
+    await page.goto(`${base}/customers`);
+    await page.waitForURL((url) => url.pathname === '/login' && url.searchParams.get('next') === '/customers');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('wrong password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('alert').waitFor();
+    await page.getByLabel('Password').fill('correct horse battery staple');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(`${base}/customers`);
+  }, 60_000);
 
   it('hides admin controls from a member', async () => {
     const invite = await page.request.post(`${base}/api/v1/invitations`, {

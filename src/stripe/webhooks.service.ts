@@ -173,8 +173,25 @@ export function createWebhookService(deps: WebhookDeps) {
       deps.platform!.client.subscriptions.retrieve(object.id, { expand: SUBSCRIPTION_EXPAND }, { stripeAccount }),
     );
     const repo = createStripeDataRepo(db);
-    await repo.upsertSubscriptions(orgId, [mapSubscription(current)], { ts: Math.max(fetchedAt, event.created), eventId: event.id });
-    await repo.markDirty(orgId, [mapSubscription(current).stripe_customer_id]);
+    const row = mapSubscription(current);
+    await repo.upsertSubscriptions(orgId, [row], { ts: Math.max(fetchedAt, event.created), eventId: event.id });
+    await repo.markDirty(orgId, [row.stripe_customer_id]);
+    if (row.status === 'canceled') {
+      // Once per subscription, whichever event (updated, deleted, a redelivery) reports it first.
+      await repo.logEvent({
+        orgId,
+        type: 'subscription.canceled',
+        customer: row.stripe_customer_id,
+        payload: {
+          subscriptionId: row.stripe_subscription_id,
+          planName: row.plan_name,
+          amountCents: row.amount_cents,
+          currency: row.currency,
+        },
+        occurredAt: row.canceled_at ?? new Date(event.created * 1000),
+        dedupKey: `subscription.canceled:${row.stripe_subscription_id}`,
+      });
+    }
     return 'processed';
   }
 
