@@ -72,6 +72,17 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', path: '/dashboard/summary' },
   { method: 'GET', path: '/dashboard/score-distribution' },
   { method: 'GET', path: '/dashboard/mrr-trend' },
+  { method: 'GET', path: '/alerts/rules' },
+  { method: 'POST', path: '/alerts/rules', body: { name: 'r', kind: 'payment_failed', channels: { inApp: true } } },
+  { method: 'GET', path: '/alerts/rules/:id' },
+  { method: 'PATCH', path: '/alerts/rules/:id', body: { name: 'r2' } },
+  { method: 'DELETE', path: '/alerts/rules/:id' },
+  { method: 'GET', path: '/alerts/history' },
+  { method: 'GET', path: '/alerts/digest' },
+  { method: 'PUT', path: '/alerts/digest', body: { weeklyDigest: true } },
+  { method: 'GET', path: '/notifications' },
+  { method: 'POST', path: '/notifications/:id/read' },
+  { method: 'POST', path: '/notifications/read-all' },
   { method: 'POST', path: '/webhooks/stripe', body: { id: 'evt_1' } },
   { method: 'POST', path: '/webhooks/stripe/:token', body: { id: 'evt_1' } },
 ];
@@ -170,6 +181,8 @@ describe('roles', () => {
         '/api-keys/:id',
         '/scoring/config',
         '/scoring/recalculate',
+        '/alerts/rules',
+        '/alerts/rules/:id',
       ].includes(r.path) && r.method !== 'GET',
   );
 

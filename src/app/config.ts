@@ -46,6 +46,7 @@ const envSchema = z.object({
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   SYNC_STALE_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
+  ALERT_PRIVATE_URLS: z.enum(['true', 'false']).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -76,6 +77,8 @@ export interface Config {
   syncStaleSeconds: number;
   /** Jobs one worker process runs at once. */
   workerConcurrency: number;
+  /** Whether alert webhooks (Slack, outgoing) may target private and loopback addresses (not in production). */
+  alertPrivateUrls: boolean;
 }
 
 export function decodeKey(value: string): Buffer | null {
@@ -156,5 +159,6 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
     trustProxy: env.TRUST_PROXY === 'true',
     syncStaleSeconds: env.SYNC_STALE_SECONDS,
     workerConcurrency: env.WORKER_CONCURRENCY,
+    alertPrivateUrls: env.ALERT_PRIVATE_URLS ? env.ALERT_PRIVATE_URLS === 'true' : env.NODE_ENV !== 'production',
   };
 }

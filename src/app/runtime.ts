@@ -18,6 +18,8 @@ import { createOrganizationsService } from '../organizations/organizations.servi
 import { dailyRescoreJob, rescoreJob, scoringSchedules } from '../scoring/scoring.jobs.js';
 import { createScoringService, type ScoringService } from '../scoring/scoring.service.js';
 import { createConnectionService } from '../stripe/connection.service.js';
+import { alertSchedules, deliverAlertJob, evaluateAlertsJob, weeklyDigestJob } from '../alerts/alerts.jobs.js';
+import { createAlertsService, type AlertsService } from '../alerts/alerts.service.js';
 import { createCustomersService } from '../customers/customers.service.js';
 import { createDashboardService } from '../dashboard/dashboard.service.js';
 import { createStripePlatform, type StripePlatform } from '../stripe/stripe.client.js';
@@ -65,6 +67,7 @@ function buildJobs(deps: {
   sync: SyncService;
   webhooks: WebhookService;
   scoring: ScoringService;
+  alerts: AlertsService;
 }): RegisteredJob[] {
   const { database, logger, config } = deps;
   return [
@@ -74,6 +77,9 @@ function buildJobs(deps: {
     handle(drainEventsJob, async (_p, meta) => void (await deps.webhooks.drain(meta.signal))),
     handle(rescoreJob, async (p) => void (await deps.scoring.rescoreOrganization(p.orgId, p.reason, p.changedOnly))),
     handle(dailyRescoreJob, () => deps.scoring.rescoreAll('daily')),
+    handle(evaluateAlertsJob, async () => void (await deps.alerts.evaluate())),
+    handle(deliverAlertJob, (p, meta) => deps.alerts.deliver(p.deliveryId, meta.attempt, meta.maxAttempts)),
+    handle(weeklyDigestJob, async () => void (await deps.alerts.sendDigests())),
   ] as RegisteredJob[];
 }
 
@@ -102,7 +108,8 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
   const apiKeys = createApiKeysService({ db });
   const secrets = createSecretBox(config.encryptionKey);
   const platform = stripePlatform(config);
-  const scoring = createScoringService({ db, logger });
+  const alerts = createAlertsService({ db, logger, secrets, mailer, appUrl: config.appUrl, allowPrivateUrls: config.alertPrivateUrls });
+  const scoring = createScoringService({ db, logger, onScoresChanged: () => alerts.wake() });
   const sync = createSyncService({
     db,
     platform,
@@ -128,6 +135,8 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
     // Only the customers the events touched are re-scored, right away: the score follows the webhook.
     onCustomersChanged: async (orgIds) => {
       for (const orgId of orgIds) await scoring.rescoreChanged(orgId, 'webhook');
+      // Payment failures and cancellations are alertable events of their own.
+      await alerts.wake();
     },
   });
 
@@ -138,8 +147,8 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
       pool,
       logger,
       concurrency: config.workerConcurrency,
-      jobs: buildJobs({ database, logger, config, sync, webhooks, scoring }),
-      schedules: [...maintenanceSchedules, ...scoringSchedules],
+      jobs: buildJobs({ database, logger, config, sync, webhooks, scoring, alerts }),
+      schedules: [...maintenanceSchedules, ...scoringSchedules, ...alertSchedules],
       events: {
         onJobFinished: (job, outcome, seconds) => {
           metrics.jobsFinished.inc({ job, outcome });
@@ -152,6 +161,7 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
       sync.recoverStale().catch((err: unknown) => logger.warn({ err }, 'could not check for stalled syncs'));
       webhooks.recover().catch((err: unknown) => logger.warn({ err }, 'could not check for waiting Stripe events'));
       scoring.recoverChanged().catch((err: unknown) => logger.warn({ err }, 'could not check for customers waiting for a score'));
+      alerts.recover().catch((err: unknown) => logger.warn({ err }, 'could not check for events waiting for alert evaluation'));
     };
     recover();
     staleCheck = setInterval(recover, Math.min(5_000, (config.syncStaleSeconds * 1000) / 2));
@@ -179,6 +189,7 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
         scoring,
         customers: createCustomersService({ db, scoring }),
         dashboard: createDashboardService({ db }),
+        alerts,
       },
       webAssets: loadAssets(path.resolve(import.meta.dirname, '../../dist/web')),
       readiness: {

@@ -11,6 +11,8 @@ import {
 } from 'fastify-type-provider-zod';
 import type { ApiKeysService } from '../api-keys/api-keys.service.js';
 import { registerApiKeyRoutes } from '../api-keys/api-keys.routes.js';
+import { registerAlertRoutes } from '../alerts/alerts.routes.js';
+import type { AlertsService } from '../alerts/alerts.service.js';
 import { registerAuthRoutes } from '../auth/auth.routes.js';
 import { registerCustomerRoutes } from '../customers/customers.routes.js';
 import type { CustomersService } from '../customers/customers.service.js';
@@ -59,6 +61,7 @@ export interface ServerDeps {
     scoring: ScoringService;
     customers: CustomersService;
     dashboard: DashboardService;
+    alerts: AlertsService;
   };
   readiness: Record<string, ReadinessCheck>;
   /** The built web app (null when not built). */
@@ -131,6 +134,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
       registerScoringRoutes(api, { scoring: services.scoring, authenticate });
       registerCustomerRoutes(api, { customers: services.customers, authenticate });
       registerDashboardRoutes(api, { dashboard: services.dashboard, authenticate });
+      registerAlertRoutes(api, { alerts: services.alerts, authenticate });
       await registerWebhookRoutes(api, { webhooks: services.webhooks });
     },
     { prefix: '/api/v1' },

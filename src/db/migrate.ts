@@ -4,6 +4,7 @@ import * as m0002 from './migrations/0002_api_keys_and_mail.js';
 import * as m0003 from './migrations/0003_stripe.js';
 import * as m0004 from './migrations/0004_stripe_event_queue.js';
 import * as m0005 from './migrations/0005_scores_and_revenue.js';
+import * as m0006 from './migrations/0006_alerts.js';
 
 // Forward-only: a landed migration is never edited; a change is a new numbered file added here.
 const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '0003_stripe': m0003,
   '0004_stripe_event_queue': m0004,
   '0005_scores_and_revenue': m0005,
+  '0006_alerts': m0006,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

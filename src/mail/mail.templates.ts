@@ -65,3 +65,37 @@ export function invitationMail(input: {
     }),
   };
 }
+
+export function alertMail(input: { ruleName: string; title: string; body: string; url: string }): RenderedMail {
+  return {
+    subject: `PulseScore alert: ${input.title}`,
+    ...layout({
+      heading: input.title,
+      body: input.body,
+      action: { label: 'Open the customer', url: input.url },
+      footnote: `You receive this because the alert rule “${input.ruleName}” lists you. Admins change alert rules in Settings → Alerts.`,
+    }),
+  };
+}
+
+export function digestMail(input: {
+  name: string;
+  organization: string;
+  customers: { name: string; score: number | null; level: string; url: string }[];
+  url: string;
+}): RenderedMail {
+  const lines = input.customers.map((c) => `• ${c.name}: ${c.score ?? 'N/A'} (${c.level})`);
+  const body =
+    input.customers.length === 0
+      ? `No customer of ${input.organization} is at risk this week.`
+      : `${input.customers.length} customers of ${input.organization} are at risk (lowest scores first):\n${lines.join('\n')}`;
+  return {
+    subject: `PulseScore weekly digest: ${input.customers.length} at-risk customers at ${input.organization}`,
+    ...layout({
+      heading: `Hi ${input.name}, your weekly digest`,
+      body,
+      action: { label: 'See at-risk customers', url: input.url },
+      footnote: 'You receive this weekly digest because you turned it on in Settings → Alerts. Turn it off there at any time.',
+    }),
+  };
+}

@@ -21,6 +21,8 @@ export interface ScoringDeps {
   logger: AppLogger;
   /** The clock, in unix milliseconds; tests move it. */
   now?: () => number;
+  /** Called after scores changed (score history and events written), e.g. to evaluate alerts. */
+  onScoresChanged?: (orgId: string) => Promise<void>;
 }
 
 function factorValues(factors: { name: string; value: number }[]): Record<string, number> {
@@ -89,6 +91,8 @@ export function createScoringService(deps: ScoringDeps) {
     );
     for (const h of history) h.changed = changedFactors(previous.get(h.customerId) ?? {}, h.factors);
     await repo.save(orgId, scored, history, reason, startedAt);
+    if (history.length > 0)
+      await deps.onScoresChanged?.(orgId).catch((err: unknown) => logger.warn({ err }, 'could not ask for alert evaluation'));
     return scored.length;
   }
 
