@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { alertsBench } from './alerts.bench.js';
 import { emulatorBench } from './emulator.bench.js';
 import { scoringBench } from './scoring.bench.js';
 import { stripeSyncBench } from './stripe-sync.bench.js';
@@ -6,7 +7,7 @@ import { webhooksBench } from './webhooks.bench.js';
 import type { Benchmark, BenchResult } from './types.js';
 
 /** Every benchmark, by name; `npm run bench -- <name>` runs one. */
-const BENCHMARKS: Benchmark[] = [emulatorBench, stripeSyncBench, webhooksBench, scoringBench];
+const BENCHMARKS: Benchmark[] = [emulatorBench, stripeSyncBench, webhooksBench, scoringBench, alertsBench];
 
 function verdict(r: BenchResult): string {
   const ok = r.direction === 'max' ? r.value <= r.target : r.value >= r.target;

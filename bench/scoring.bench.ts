@@ -1,12 +1,10 @@
 import { sql } from 'kysely';
 import { signPayload } from '../emulator/index.js';
 import { createLogger } from '../src/app/logger.js';
-import { startRuntime } from '../src/app/runtime.js';
 import { DEFAULT_CONFIG } from '../src/scoring/scoring.config.js';
 import { createScoringRepo } from '../src/scoring/scoring.repo.js';
 import { createScoringService } from '../src/scoring/scoring.service.js';
-import { benchConfig } from './bench-app.js';
-import { benchDatabase } from './database.js';
+import { startBenchApp } from './bench-app.js';
 import { seedBusiness } from './scoring-data.js';
 import type { Benchmark, BenchResult } from './types.js';
 import { percentile } from './webhook-events.js';
@@ -21,25 +19,9 @@ export const scoringBench: Benchmark = {
   name: 'scoring',
   description: `Scores over ${CUSTOMERS.toLocaleString('en')} customers: full re-score, re-score after one webhook, the customers list`,
   async run() {
-    const database = await benchDatabase();
-    const { config, port } = await benchConfig(SECRET);
-    const logger = createLogger('warn');
-    const runtime = await startRuntime({ config, logger, databaseUrl: database.url, roles: ['api', 'worker'] });
+    const bench = await startBenchApp({ secret: SECRET, org: ORG, account: ACCOUNT });
+    const { port, db, runtime, config } = bench;
     try {
-      await runtime.app!.listen({ port, host: '127.0.0.1' });
-      const { db } = runtime.database;
-      await db.insertInto('organizations').values({ id: ORG, name: 'Bench', slug: 'bench' }).execute();
-      await db
-        .insertInto('stripe_connections')
-        .values({
-          org_id: ORG,
-          stripe_account_id: ACCOUNT,
-          livemode: true,
-          scope: 'read_only',
-          status: 'connected',
-          webhook_token: 'bench-scoring',
-        })
-        .execute();
       const seeded = performance.now();
       await seedBusiness(db, ORG, CUSTOMERS);
       process.stdout.write(
@@ -47,7 +29,7 @@ export const scoringBench: Benchmark = {
       );
 
       // 1. The first scores after the sync: every customer computed from its billing data (with its MRR history).
-      const scoring = createScoringService({ db, logger });
+      const scoring = createScoringService({ db, logger: createLogger('warn') });
       let t0 = performance.now();
       await scoring.rescoreOrganization(ORG, 'sync');
       const firstSeconds = (performance.now() - t0) / 1000;
@@ -173,8 +155,7 @@ export const scoringBench: Benchmark = {
       ];
       return results;
     } finally {
-      await runtime.close();
-      await database.close();
+      await bench.close();
     }
   },
 };

@@ -2,6 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/db/embedded.js';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.js';
@@ -49,6 +50,12 @@ async function signUp(page: Page, company: string): Promise<string> {
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.waitForURL(`${base}/welcome`);
   return email;
+}
+
+async function connectedAccount(): Promise<string> {
+  const res = await fetch(`${emulatorOrigin}/_emulator/accounts`);
+  const { accounts } = (await res.json()) as { accounts: { id: string; connected: boolean; platform: boolean }[] };
+  return accounts.find((a) => a.connected && !a.platform)!.id;
 }
 
 async function emulatorCustomers(): Promise<number> {
@@ -156,6 +163,54 @@ describe('the Stripe integration guide, in the browser', () => {
     await page.getByRole('button', { name: 'Save and re-score' }).click();
     await page.getByText('Saved. Every customer is being re-scored.').waitFor();
     await expect.poll(() => countCustomers(page, 'green'), { timeout: 30_000 }).toBeLessThan(greenBefore);
+  }, 120_000);
+
+  it('creates a payment-failed alert rule and sees the notification when a charge fails', async () => {
+    await page.goto(`${base}/settings/alerts`);
+    await page.getByRole('button', { name: 'New rule' }).click();
+    await page.getByLabel('Name').fill('Failed payments');
+    await page.getByLabel('When').selectOption('payment_failed');
+    await page.getByLabel('Cooldown per customer (hours)').fill('0');
+    await page.getByRole('button', { name: 'Create rule' }).click();
+    await page.getByText('Failed payments', { exact: true }).waitFor();
+    await screenshots(page, 'alerts');
+
+    // Stripe reports a declined charge for one of the connected account's customers.
+    const account = await connectedAccount();
+    const stripe = new Stripe('sk_test_pulsescore_demo_platform_key', {
+      host: new URL(emulatorOrigin!).hostname,
+      port: Number(new URL(emulatorOrigin!).port),
+      protocol: 'http',
+      maxNetworkRetries: 0,
+    });
+    const customer = (await stripe.customers.list({ limit: 1 }, { stripeAccount: account })).data[0]!;
+    await stripe.charges
+      .create(
+        { amount: 5000, currency: 'usd', customer: customer.id, source: 'tok_chargeDeclinedInsufficientFunds' },
+        { stripeAccount: account },
+      )
+      .catch(() => undefined);
+
+    // The webhook, the alert evaluation and the notification take a moment; then the bell shows it.
+    await expect
+      .poll(async () => ((await (await page.request.get(`${base}/api/v1/notifications`)).json()) as { unread: number }).unread, {
+        timeout: 30_000,
+      })
+      .toBeGreaterThan(0);
+    await page.reload();
+    const bell = page.getByRole('button', { name: /Notifications, \d+ unread/ });
+    await bell.waitFor({ timeout: 30_000 });
+    await bell.click();
+    await page
+      .getByRole('region', { name: 'Notifications' })
+      .getByText(/payment failed/)
+      .first()
+      .waitFor();
+    await expectAccessible(page, 'notifications');
+    await page.getByRole('button', { name: 'Mark all read' }).click();
+    await page.getByRole('button', { name: 'Notifications', exact: true }).waitFor();
+    await page.reload();
+    await page.getByRole('table').getByText('Failed payments').first().waitFor({ timeout: 15_000 });
   }, 120_000);
 
   it('retries the sync, then disconnects and keeps the data', async () => {

@@ -46,6 +46,12 @@ export function createScoringService(deps: ScoringDeps) {
   const { db, logger } = deps;
   const repo = createScoringRepo(db);
   const clock = deps.now ?? Date.now;
+  // Organizations whose scores changed since the hook was last told: it hears once per run, not per batch.
+  const changedOrgs = new Set<string>();
+  async function announce(orgId: string): Promise<void> {
+    if (!changedOrgs.delete(orgId)) return;
+    await deps.onScoresChanged?.(orgId).catch((err: unknown) => logger.warn({ err }, 'could not announce changed scores'));
+  }
 
   /** Fingerprints what is new, writes what changed, and records history and events for changed scores. */
   async function store(
@@ -91,8 +97,7 @@ export function createScoringService(deps: ScoringDeps) {
     );
     for (const h of history) h.changed = changedFactors(previous.get(h.customerId) ?? {}, h.factors);
     await repo.save(orgId, scored, history, reason, startedAt);
-    if (history.length > 0)
-      await deps.onScoresChanged?.(orgId).catch((err: unknown) => logger.warn({ err }, 'could not ask for alert evaluation'));
+    if (history.length > 0) changedOrgs.add(orgId);
     return scored.length;
   }
 
@@ -191,6 +196,7 @@ export function createScoringService(deps: ScoringDeps) {
       if (inFlight.size >= PARALLEL_BATCHES) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
+    await announce(orgId);
     if (failure !== null) throw failure;
     logger.debug({ orgId, reason, customers: total }, 'customers re-scored');
     return total;
@@ -202,6 +208,7 @@ export function createScoringService(deps: ScoringDeps) {
     rescoreChanged: (orgId: string, reason: RescoreReason) => rescoreOrganization(orgId, reason, true),
     async rescoreCustomer(orgId: string, customerId: string, reason: RescoreReason): Promise<void> {
       await rescoreIds(orgId, [customerId], reason, await repo.config(orgId));
+      await announce(orgId);
     },
     /**
      * Safety net for re-scores that were asked for but never ran (a crash between storing an event and scoring):

@@ -17,6 +17,7 @@ const IntegrationsPage = lazy(() => import('./pages/settings/IntegrationsPage').
 const ScoringPage = lazy(() => import('./pages/settings/ScoringPage').then((m) => ({ default: m.ScoringPage })));
 const TeamPage = lazy(() => import('./pages/settings/TeamPage').then((m) => ({ default: m.TeamPage })));
 const ApiKeysPage = lazy(() => import('./pages/settings/ApiKeysPage').then((m) => ({ default: m.ApiKeysPage })));
+const AlertsPage = lazy(() => import('./pages/settings/AlertsPage').then((m) => ({ default: m.AlertsPage })));
 const WelcomePage = lazy(() => import('./pages/WelcomePage').then((m) => ({ default: m.WelcomePage })));
 
 function RequireSession() {
@@ -95,6 +96,14 @@ const router = createBrowserRouter([
             element: (
               <Page>
                 <TeamPage />
+              </Page>
+            ),
+          },
+          {
+            path: 'settings/alerts',
+            element: (
+              <Page>
+                <AlertsPage />
               </Page>
             ),
           },

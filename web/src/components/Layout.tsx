@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { NavLink, Outlet, useNavigate } from 'react-router';
 import { errorMessage, post } from '../lib/api';
 import { useMe } from '../lib/session';
+import { NotificationBell } from './NotificationBell';
 import { SyncBanner } from './SyncBanner';
 
 const link = ({ isActive }: { isActive: boolean }) =>
@@ -99,6 +100,9 @@ export function Layout() {
               <NavLink to="/settings/team" className={sublink} onClick={close}>
                 Team
               </NavLink>
+              <NavLink to="/settings/alerts" className={sublink} onClick={close}>
+                Alerts
+              </NavLink>
               <NavLink to="/settings/api-keys" className={sublink} onClick={close}>
                 API keys
               </NavLink>
@@ -110,6 +114,7 @@ export function Layout() {
         <header className="flex items-center justify-between gap-3 border-b border-slate-200 bg-white px-4 py-2">
           <OrganizationSwitcher />
           <div className="flex items-center gap-3 text-sm">
+            <NotificationBell />
             <span className="hidden text-slate-700 sm:inline">{me.data?.user?.name}</span>
             <button type="button" onClick={() => logout.mutate()} className="rounded-md px-2 py-1 text-slate-700 hover:bg-slate-100">
               Log out

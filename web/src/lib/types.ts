@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { historyResponse, notificationsResponse, rulesResponse } from '../../../src/alerts/alerts.schemas';
 import type { createdApiKeySchema, apiKeysResponse } from '../../../src/api-keys/api-keys.schemas';
 import type {
   customerDetail,
@@ -33,3 +34,7 @@ export type Invitations = z.infer<typeof invitationsResponse>;
 export type ApiKeys = z.infer<typeof apiKeysResponse>;
 export type CreatedApiKey = z.infer<typeof createdApiKeySchema>;
 export type RiskLevel = 'green' | 'yellow' | 'red';
+export type AlertRules = z.infer<typeof rulesResponse>;
+export type AlertRule = AlertRules['rules'][number];
+export type AlertHistory = z.infer<typeof historyResponse>;
+export type Notifications = z.infer<typeof notificationsResponse>;
