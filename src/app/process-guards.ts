@@ -1,6 +1,6 @@
 import type { AppLogger } from './logger.js';
 
-const TRANSIENT_DB =
+export const TRANSIENT_DB =
   /Connection terminated|ECONNREFUSED|ECONNRESET|not currently accepting connections|terminating connection|the database system is (starting up|shutting down)/i;
 
 /**
