@@ -7,7 +7,10 @@ import { type Discount, isZeroDecimal, type Item, subscriptionMrr, toMajor } fro
 import type { AbsentFactor, FactorResult } from '../scoring/scoring.engine.js';
 import type { ScoringService } from '../scoring/scoring.service.js';
 import { createCustomersRepo } from './customers.repo.js';
-import type { CustomerFilter, CustomerListQuery } from './customers.schemas.js';
+import type { CustomerFilter, CustomerListQuery, timelineResponse } from './customers.schemas.js';
+import type { z } from 'zod';
+
+type TimelineType = z.infer<typeof timelineResponse>['events'][number]['type'];
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -163,7 +166,7 @@ export function createCustomersService(deps: { db: Kysely<Database>; scoring: Pi
         repo.mrrHistory(ctx.orgId, row.id),
         repo.scoreHistory(ctx.orgId, row.id, 200),
       ]);
-      type Event = { at: Date; type: string; title: string; detail: Record<string, unknown> };
+      type Event = { at: Date; type: TimelineType; title: string; detail: Record<string, unknown> };
       const events: Event[] = [];
       const money = (cents: number, currency: string) =>
         `${toMajor(cents, currency).toFixed(isZeroDecimal(currency) ? 0 : 2)} ${currency.toUpperCase()}`;
@@ -176,7 +179,7 @@ export function createCustomersService(deps: { db: Kysely<Database>; scoring: Pi
               : `Payment of ${money(p.amount_cents, p.currency)} pending`;
         events.push({
           at: p.paid_at,
-          type: `payment.${p.status}`,
+          type: `payment.${p.status}` as const,
           title,
           detail: { id: p.stripe_payment_id, failureCode: p.failure_code, failureMessage: p.failure_message },
         });
@@ -238,7 +241,7 @@ export function createCustomersService(deps: { db: Kysely<Database>; scoring: Pi
         });
       }
       events.sort((a, b) => b.at.getTime() - a.at.getTime());
-      return { events: events.slice(0, 500).map((e) => ({ ...e, at: e.at.toISOString() })) as never };
+      return { events: events.slice(0, 500).map((e) => ({ ...e, at: e.at.toISOString() })) };
     },
 
     /** The filtered list as CSV, produced chunk by chunk. */
