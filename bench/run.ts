@@ -1,4 +1,7 @@
-import { writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { alertsBench } from './alerts.bench.js';
 import { emulatorBench } from './emulator.bench.js';
 import { scoringBench } from './scoring.bench.js';
@@ -14,6 +17,18 @@ function verdict(r: BenchResult): string {
   return ok ? 'ok' : 'MISSED';
 }
 
+async function runInChild(name: string): Promise<BenchResult[]> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'bench-result-'));
+  const file = path.join(dir, 'result.json');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', name], {
+    stdio: 'inherit',
+    env: { ...process.env, BENCH_RESULT_FILE: file },
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`benchmark ${name} failed (exit ${code})`);
+  return JSON.parse(await readFile(file, 'utf8')) as BenchResult[];
+}
+
 async function main() {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
   const unknown = wanted.filter((w) => !BENCHMARKS.some((b) => b.name === w));
@@ -23,9 +38,17 @@ async function main() {
   }
   const selected = wanted.length > 0 ? BENCHMARKS.filter((b) => wanted.includes(b.name)) : BENCHMARKS;
   const results: BenchResult[] = [];
+  const resultFile = process.env.BENCH_RESULT_FILE;
+  if (resultFile) {
+    // A child run: one benchmark, results handed back through a file.
+    const bench = selected[0]!;
+    await writeFile(resultFile, JSON.stringify(await bench.run()));
+    return;
+  }
   for (const bench of selected) {
     process.stdout.write(`▶ ${bench.name}: ${bench.description}\n`);
-    results.push(...(await bench.run()));
+    // Each benchmark in a process of its own, so that one's memory (or JIT state) never counts against another.
+    results.push(...(await runInChild(bench.name)));
   }
   const rows = results.map((r) => [
     r.name,

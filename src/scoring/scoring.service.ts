@@ -59,6 +59,8 @@ export function createScoringService(deps: ScoringDeps) {
     computed: { s: ScoredCustomer; prev: StoredScore | undefined }[],
     reason: RescoreReason,
     startedAt: Date,
+    /** The previous factor values when the caller already has them (saves a query). */
+    known?: Map<string, Record<string, number>>,
   ) {
     const scored: ScoredCustomer[] = [];
     const history: HistoryEntry[] = [];
@@ -91,10 +93,12 @@ export function createScoringService(deps: ScoringDeps) {
         });
       }
     }
-    const previous = await repo.factorValues(
-      orgId,
-      history.map((h) => h.customerId),
-    );
+    const previous =
+      known ??
+      (await repo.factorValues(
+        orgId,
+        history.map((h) => h.customerId),
+      ));
     for (const h of history) h.changed = changedFactors(previous.get(h.customerId) ?? {}, h.factors);
     await repo.save(orgId, scored, history, reason, startedAt);
     if (history.length > 0) changedOrgs.add(orgId);
@@ -168,7 +172,9 @@ export function createScoringService(deps: ScoringDeps) {
       };
       return { s, prev: r };
     });
-    const recombined = await store(orgId, computed, reason, startedAt);
+    // Re-combining changes weights and points, never factor values: the previous values are the current ones.
+    const known = new Map(computed.map(({ s }) => [s.id, factorValues(s.factors)]));
+    const recombined = await store(orgId, computed, reason, startedAt, known);
     return recombined + (stale.size > 0 ? await rescoreIds(orgId, [...stale], reason, config) : 0);
   }
 
