@@ -163,12 +163,22 @@ export function createAlertsService(deps: AlertsDeps) {
       if (events.length === 0) return 0;
       const rules = await createAlertsRepo(trx).enabledRules([...new Set(events.map((e) => e.org_id))]);
       const scoring = createScoringRepo(db);
+      // One configuration read per organization in the batch, not one per event.
+      const configs = new Map<string, Promise<{ green: number; yellow: number }>>();
+      const thresholdsOf = (orgId: string) => {
+        if (!configs.has(orgId))
+          configs.set(
+            orgId,
+            scoring.config(orgId).then((c) => c.thresholds),
+          );
+        return configs.get(orgId)!;
+      };
       for (const event of events) {
         const relevant = rules.filter((r) => r.org_id === event.org_id && TRIGGERS[r.kind].includes(event.type));
         if (relevant.length === 0 || !event.customer_external_id) continue;
         const customer = await repo.customer(event.org_id, event.customer_external_id);
         if (!customer) continue;
-        const thresholds = (await scoring.config(event.org_id)).thresholds;
+        const thresholds = await thresholdsOf(event.org_id);
         for (const rule of relevant) {
           const s = spec(rule);
           const facts = {
