@@ -29,22 +29,27 @@ export const scoringBench: Benchmark = {
       );
 
       // 1. The first scores after the sync: every customer computed from its billing data (with its MRR history).
-      const scoring = createScoringService({ db, logger: createLogger('warn') });
+      // The clock the re-scores run at: the daily re-score below happens a day later.
+      let offset = 0;
+      const scoring = createScoringService({ db, logger: createLogger('warn'), now: () => Date.now() + offset });
       let t0 = performance.now();
       await scoring.rescoreOrganization(ORG, 'sync');
       const firstSeconds = (performance.now() - t0) / 1000;
       // Between the sync and someone changing weights, autovacuum has had its turn.
       await sql`vacuum analyze customers`.execute(db);
 
-      // 2. A full re-score: a new configuration, every customer re-scored, changed scores and history written.
+      // 2. A new configuration: every customer re-scored from its stored factors, changed scores and history written.
       await createScoringRepo(db).saveConfig(ORG, { ...DEFAULT_CONFIG, weights: { ...DEFAULT_CONFIG.weights, failed_payments: 35 } }, null);
       t0 = performance.now();
       const scored = await scoring.rescoreOrganization(ORG, 'config');
-      const fullSeconds = (performance.now() - t0) / 1000;
-      // 3. The daily re-score: every customer recomputed from its billing data (time-based factors decay).
+      const configSeconds = (performance.now() - t0) / 1000;
+      // 3. The full re-score: a day later, every customer recomputed from its billing data (subscriptions, invoices
+      // and their MRR history, payments), time-based factors moved on, what changed written.
+      offset = 86_400_000;
       t0 = performance.now();
-      await scoring.rescoreOrganization(ORG, 'daily');
-      const dailySeconds = (performance.now() - t0) / 1000;
+      const full = await scoring.rescoreOrganization(ORG, 'daily');
+      const fullSeconds = (performance.now() - t0) / 1000;
+      offset = 0;
       const levels = await db
         .selectFrom('customers')
         .select(['risk_level', (eb) => eb.fn.countAll<string>().as('n')])
@@ -52,8 +57,8 @@ export const scoringBench: Benchmark = {
         .execute();
       process.stdout.write(
         `  first scores after the sync (MRR history from invoices): ${firstSeconds.toFixed(2)} s; ` +
-          `re-score after a configuration change: ${scored} customers in ${fullSeconds.toFixed(2)} s; ` +
-          `daily re-score from billing data: ${dailySeconds.toFixed(2)} s ` +
+          `re-score after a configuration change: ${scored} customers in ${configSeconds.toFixed(2)} s; ` +
+          `full re-score from billing data a day later: ${full} customers in ${fullSeconds.toFixed(2)} s ` +
           `(${levels.map((l) => `${l.risk_level ?? 'none'} ${l.n}`).join(', ')})\n`,
       );
 
@@ -61,7 +66,12 @@ export const scoringBench: Benchmark = {
       const latencies: number[] = [];
       for (let i = 0; i < 30; i++) {
         const customer = `cus_b${String(1 + i * 997).padStart(7, '0')}`;
-        const before = await db.selectFrom('customers').select('scored_at').where('external_id', '=', customer).executeTakeFirstOrThrow();
+        const before = await db
+          .selectFrom('customers as c')
+          .innerJoin('customer_scores as s', 's.customer_id', 'c.id')
+          .select('s.scored_at')
+          .where('c.external_id', '=', customer)
+          .executeTakeFirstOrThrow();
         const eventId = `evt_bench_fail_${i}`;
         const body = JSON.stringify({
           id: eventId,
@@ -97,8 +107,9 @@ export const scoringBench: Benchmark = {
         for (;;) {
           const row = await db
             .selectFrom('customers as c')
+            .innerJoin('customer_scores as s', 's.customer_id', 'c.id')
             .innerJoin('stripe_events as e', (j) => j.onRef('e.org_id', '=', 'c.org_id').on('e.stripe_event_id', '=', eventId))
-            .select(['c.scored_at', 'e.received_at'])
+            .select(['s.scored_at', 'e.received_at'])
             .where('c.org_id', '=', ORG)
             .where('c.external_id', '=', customer)
             .executeTakeFirst();
@@ -150,6 +161,7 @@ export const scoringBench: Benchmark = {
 
       const results: BenchResult[] = [
         { name: 'scoring.full_rescore_100k', value: round(fullSeconds), unit: 's', target: 10, direction: 'max' },
+        { name: 'scoring.config_rescore_100k', value: round(configSeconds), unit: 's', target: 10, direction: 'max' },
         { name: 'scoring.webhook_to_score_p95', value: percentile(latencies, 95), unit: 'ms', target: 50, direction: 'max' },
         { name: 'customers.list_100k_p95', value: round(percentile(listLatencies, 95)), unit: 'ms', target: 50, direction: 'max' },
       ];

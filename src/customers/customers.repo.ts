@@ -1,4 +1,4 @@
-import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
+import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { CustomerFilter } from './customers.schemas.js';
 
@@ -9,22 +9,34 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 const DEFAULT_DESC = new Set(['mrr', 'last_payment']);
 
-export const SUMMARY_COLUMNS = [
+const LIST_COLUMNS = [
   'id',
   'external_id',
   'name',
   'email',
   'score',
   'risk_level',
-  'score_explanation',
   'mrr',
   'mrr_currency',
   'mrr_major',
   'mrr_by_currency',
   'last_payment_at',
   'first_seen_at',
-  'scored_at',
 ] as const;
+
+const scoreDetail = (eb: ExpressionBuilder<Tables, 'customers'>) =>
+  eb.selectFrom('customer_scores as s').whereRef('s.customer_id', '=', 'customers.id');
+
+/** A customer's list columns, with what its score is made of and when it was computed (kept in `customer_scores`). */
+export function summaryColumns(eb: ExpressionBuilder<Tables, 'customers'>) {
+  return [...LIST_COLUMNS, scoreDetail(eb).select('s.factors').as('score_factors'), scoreDetail(eb).select('s.scored_at').as('scored_at')];
+}
+
+/** What an export needs: the list columns only. */
+const exportColumns = (eb: ExpressionBuilder<Tables, 'customers'>) => [
+  ...LIST_COLUMNS,
+  scoreDetail(eb).select('s.scored_at').as('scored_at'),
+];
 
 export function createCustomersRepo(db: Kysely<Tables>) {
   function filtered(orgId: string, filter: CustomerFilter) {
@@ -64,10 +76,7 @@ export function createCustomersRepo(db: Kysely<Tables>) {
     async list(orgId: string, filter: CustomerFilter, limit: number, offset: number) {
       const base = filtered(orgId, filter);
       const [rows, count] = await Promise.all([
-        ordered(base.select([...SUMMARY_COLUMNS]), filter)
-          .limit(limit)
-          .offset(offset)
-          .execute(),
+        ordered(base.select(summaryColumns), filter).limit(limit).offset(offset).execute(),
         base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
       ]);
       return { rows, total: Number(count.n) };
@@ -76,10 +85,7 @@ export function createCustomersRepo(db: Kysely<Tables>) {
     /** The filtered list in chunks, for exports. */
     async *each(orgId: string, filter: CustomerFilter, chunk = 2000) {
       for (let offset = 0; ; offset += chunk) {
-        const rows = await ordered(filtered(orgId, filter).select([...SUMMARY_COLUMNS]), filter)
-          .limit(chunk)
-          .offset(offset)
-          .execute();
+        const rows = await ordered(filtered(orgId, filter).select(exportColumns), filter).limit(chunk).offset(offset).execute();
         if (rows.length > 0) yield rows;
         if (rows.length < chunk) return;
       }
@@ -88,7 +94,8 @@ export function createCustomersRepo(db: Kysely<Tables>) {
     async find(orgId: string, id: string) {
       return db
         .selectFrom('customers')
-        .select([...SUMMARY_COLUMNS, 'currency', 'metadata', 'deleted_at', 'score_factors', 'score_absent', 'score_dirty_at'])
+        .select(summaryColumns)
+        .select(['currency', 'metadata', 'deleted_at', 'score_dirty_at'])
         .where('org_id', '=', orgId)
         .where('id', '=', id)
         .executeTakeFirst();

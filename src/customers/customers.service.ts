@@ -4,7 +4,9 @@ import { notFound } from '../app/errors.js';
 import type { OrgContext } from '../auth/roles.js';
 import type { Database } from '../db/schema.js';
 import { type Discount, isZeroDecimal, type Item, subscriptionMrr, toMajor } from '../revenue/mrr.js';
-import type { AbsentFactor, FactorResult } from '../scoring/scoring.engine.js';
+import type { ScoringConfig } from '../scoring/scoring.config.js';
+import { explainScore } from '../scoring/scoring.engine.js';
+import { createScoringRepo } from '../scoring/scoring.repo.js';
 import type { ScoringService } from '../scoring/scoring.service.js';
 import { createCustomersRepo } from './customers.repo.js';
 import type { CustomerFilter, CustomerListQuery, timelineResponse } from './customers.schemas.js';
@@ -15,22 +17,29 @@ type TimelineType = z.infer<typeof timelineResponse>['events'][number]['type'];
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function summary(r: {
-  id: string;
-  external_id: string;
-  name: string | null;
-  email: string | null;
-  score: number | null;
-  risk_level: 'green' | 'yellow' | 'red' | null;
-  score_explanation: string | null;
-  mrr: string;
-  mrr_currency: string | null;
-  mrr_major: string;
-  mrr_by_currency: Record<string, number>;
-  last_payment_at: Date | null;
-  first_seen_at: Date;
-  scored_at: Date | null;
-}) {
+function summary(
+  r: {
+    id: string;
+    external_id: string;
+    name: string | null;
+    email: string | null;
+    score: number | null;
+    risk_level: 'green' | 'yellow' | 'red' | null;
+    score_factors: unknown;
+    mrr: string;
+    mrr_currency: string | null;
+    mrr_major: string;
+    mrr_by_currency: Record<string, number>;
+    last_payment_at: Date | null;
+    first_seen_at: Date;
+    scored_at: Date | null;
+  },
+  config: ScoringConfig,
+  now: number,
+) {
+  // Why a customer has no score, in the words of its last computation.
+  const reason = () =>
+    explainScore(r.score_factors, config, now)?.explanation ?? 'Not scored yet: the first score is computed right after the sync.';
   return {
     id: r.id,
     externalId: r.external_id,
@@ -38,7 +47,7 @@ function summary(r: {
     email: r.email,
     score: r.score,
     riskLevel: r.risk_level,
-    scoreReason: r.score === null ? (r.score_explanation ?? 'Not scored yet: the first score is computed right after the sync.') : null,
+    scoreReason: r.score === null ? reason() : null,
     mrr: { amount: Number(r.mrr), currency: r.mrr_currency, display: Number(r.mrr_major), byCurrency: r.mrr_by_currency },
     lastPaymentAt: iso(r.last_payment_at),
     firstSeenAt: r.first_seen_at.toISOString(),
@@ -58,6 +67,7 @@ export function csvCell(value: unknown): string {
 
 export function createCustomersService(deps: { db: Kysely<Database>; scoring: Pick<ScoringService, 'rescoreCustomer'> }) {
   const repo = createCustomersRepo(deps.db);
+  const scoring = createScoringRepo(deps.db);
 
   async function load(ctx: OrgContext, id: string) {
     // Ids are UUIDs; anything else cannot exist (and must not reach the database as a cast error).
@@ -68,9 +78,13 @@ export function createCustomersService(deps: { db: Kysely<Database>; scoring: Pi
 
   return {
     async list(ctx: OrgContext, query: CustomerListQuery) {
-      const { rows, total } = await repo.list(ctx.orgId, query, query.pageSize, (query.page - 1) * query.pageSize);
+      const [{ rows, total }, config] = await Promise.all([
+        repo.list(ctx.orgId, query, query.pageSize, (query.page - 1) * query.pageSize),
+        scoring.config(ctx.orgId),
+      ]);
+      const now = Date.now() / 1000;
       return {
-        customers: rows.map((r) => summary(r)),
+        customers: rows.map((r) => summary(r, config, now)),
         total,
         page: query.page,
         pageSize: query.pageSize,
@@ -79,16 +93,17 @@ export function createCustomersService(deps: { db: Kysely<Database>; scoring: Pi
     },
 
     async detail(ctx: OrgContext, id: string) {
-      const row = await load(ctx, id);
+      const [row, config] = await Promise.all([load(ctx, id), scoring.config(ctx.orgId)]);
       const [subs, payments, history] = await Promise.all([
         repo.subscriptions(ctx.orgId, row.external_id),
         repo.payments(ctx.orgId, row.external_id, 50),
         repo.mrrHistory(ctx.orgId, row.id),
       ]);
       const now = Date.now() / 1000;
+      const explained = explainScore(row.score_factors, config, now);
       return {
         customer: {
-          ...summary(row),
+          ...summary(row, config, now),
           currency: row.currency,
           metadata: row.metadata,
           deletedAt: iso(row.deleted_at),
@@ -96,9 +111,9 @@ export function createCustomersService(deps: { db: Kysely<Database>; scoring: Pi
         score: {
           score: row.score,
           level: row.risk_level,
-          explanation: row.score_explanation,
-          factors: row.score_factors as FactorResult[],
-          absent: (row.score_absent as AbsentFactor[]).map((a) => ({ name: a.name, reason: a.reason })),
+          explanation: explained?.explanation ?? null,
+          factors: explained?.factors ?? [],
+          absent: (explained?.absent ?? []).map((a) => ({ name: a.name, reason: a.reason })),
           scoredAt: iso(row.scored_at),
           stale: row.score_dirty_at !== null,
         },

@@ -135,7 +135,10 @@ export function createDashboardRepo(db: Kysely<Database>) {
       return (
         db
           .selectFrom('customers')
-          .select(['id', 'name', 'email', 'score', 'risk_level', 'mrr', 'mrr_currency', 'score_explanation'])
+          .select(['id', 'name', 'email', 'score', 'risk_level', 'mrr', 'mrr_currency'])
+          .select((eb) =>
+            eb.selectFrom('customer_scores as s').whereRef('s.customer_id', '=', 'customers.id').select('s.factors').as('score_factors'),
+          )
           .where('org_id', '=', orgId)
           .where('deleted_at', 'is', null)
           .where('risk_level', 'in', ['red', 'yellow'])

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { OrgContext } from '../auth/roles.js';
 import type { Database } from '../db/schema.js';
 import { toMajor } from '../revenue/mrr.js';
+import { explainScore } from '../scoring/scoring.engine.js';
 import { createScoringRepo } from '../scoring/scoring.repo.js';
 import { createDashboardRepo, type RiskCounts, type ScoreState } from './dashboard.repo.js';
 
@@ -31,7 +32,7 @@ export function createDashboardService(deps: { db: Kysely<Database>; now?: () =>
       const d7 = new Date(now.getTime() - 7 * DAY);
       const d30 = new Date(now.getTime() - 30 * DAY);
       const { orgId } = ctx;
-      const [scores, s7, s30, c7, c30, mrrNow, m7, m30, mostAtRisk, drops] = await Promise.all([
+      const [scores, s7, s30, c7, c30, mrrNow, m7, m30, mostAtRisk, drops, config] = await Promise.all([
         repo.currentScores(orgId),
         repo.scoresAt(orgId, d7),
         repo.scoresAt(orgId, d30),
@@ -42,6 +43,7 @@ export function createDashboardService(deps: { db: Kysely<Database>; now?: () =>
         repo.mrrAt(orgId, d30),
         repo.mostAtRisk(orgId, 10),
         repo.biggestDrops(orgId, d30, 10),
+        scoring.config(orgId),
       ]);
       const atRisk = scores.risk.yellow + scores.risk.red;
       const atRiskThen = (s: ScoreState | null) => (s ? s.risk.yellow + s.risk.red : null);
@@ -77,7 +79,7 @@ export function createDashboardService(deps: { db: Kysely<Database>; now?: () =>
           riskLevel: c.risk_level,
           mrr: Number(c.mrr),
           currency: c.mrr_currency,
-          explanation: c.score_explanation,
+          explanation: explainScore(c.score_factors, config, now.getTime() / 1000)?.explanation ?? null,
         })),
         biggestDrops: drops.map((d) => ({
           id: d.id,

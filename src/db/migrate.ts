@@ -5,6 +5,7 @@ import * as m0003 from './migrations/0003_stripe.js';
 import * as m0004 from './migrations/0004_stripe_event_queue.js';
 import * as m0005 from './migrations/0005_scores_and_revenue.js';
 import * as m0006 from './migrations/0006_alerts.js';
+import * as m0007 from './migrations/0007_score_details.js';
 
 // Forward-only: a landed migration is never edited; a change is a new numbered file added here.
 const migrations: Record<string, Migration> = {
@@ -14,18 +15,20 @@ const migrations: Record<string, Migration> = {
   '0004_stripe_event_queue': m0004,
   '0005_scores_and_revenue': m0005,
   '0006_alerts': m0006,
+  '0007_score_details': m0007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+/** Applies every migration not applied yet (or, for tests of an upgrade, those up to `target`). */
+export async function migrateToLatest(db: Kysely<any>, target?: string): Promise<string[]> {
   const migrator = new Migrator({
     db,
     provider,
     migrationTableName: 'schema_migrations',
     migrationLockTableName: 'schema_migrations_lock',
   });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = target ? await migrator.migrateTo(target) : await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new Error(`Database migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);

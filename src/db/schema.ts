@@ -164,12 +164,18 @@ export interface CustomersTable extends SourceVersion {
   last_payment_at: NullableTs;
   score: number | null;
   risk_level: 'green' | 'yellow' | 'red' | null;
-  score_factors: ColumnType<unknown[], string | undefined, string>;
-  score_absent: ColumnType<unknown[], string | undefined, string>;
-  score_explanation: string | null;
-  scored_at: NullableTs;
-  score_fingerprint: string | null;
+  /** Digests of what was last written (list columns; MRR history), so that unchanged re-scores write nothing. */
+  summary_fingerprint: string | null;
   mrr_fingerprint: string | null;
+}
+
+/** What a customer's current score is made of: each factor's value and sentence, or why it is absent. */
+export interface CustomerScoresTable {
+  customer_id: string;
+  org_id: string;
+  factors: ColumnType<Record<string, unknown>, string, string>;
+  fingerprint: string | null;
+  scored_at: Ts;
 }
 
 export interface SubscriptionsTable extends SourceVersion {
@@ -375,6 +381,7 @@ export interface Database {
   oauth_states: OAuthStatesTable;
   sync_runs: SyncRunsTable;
   customers: CustomersTable;
+  customer_scores: CustomerScoresTable;
   subscriptions: SubscriptionsTable;
   payments: PaymentsTable;
   invoices: InvoicesTable;

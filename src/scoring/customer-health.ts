@@ -2,7 +2,7 @@ import type { InvoiceForHistory } from '../revenue/mrr-history.js';
 import { type Discount, type Item, mrrByCurrency, toMajor } from '../revenue/mrr.js';
 import { type MrrSegment, mrrSegments, valueAt } from '../revenue/mrr-steps.js';
 import type { ScoringConfig } from './scoring.config.js';
-import { type ScoreResult, scoreCustomer, TREND_DAYS } from './scoring.engine.js';
+import { type ComputedFactors, computeFactors, type ScoreResult, scoreFromFactors, TREND_DAYS } from './scoring.engine.js';
 
 /**
  * From a customer's stored billing records to everything PulseScore derives from them: MRR now (per
@@ -57,6 +57,8 @@ export interface CustomerHealth {
   mrr: { byCurrency: Record<string, number>; currency: string | null; amount: number; major: number };
   segments: MrrSegment[];
   lastPaymentAt: Date | null;
+  /** The factors (what is stored) and the score they make under the configuration; sentences unrendered. */
+  factors: ComputedFactors;
   score: ScoreResult;
 }
 
@@ -108,7 +110,7 @@ export function evaluateCustomer(records: CustomerRecords, now: number, config: 
   const previous = currency ? (valueAt(segments, now - TREND_DAYS * DAY)[currency] ?? 0) : 0;
   const hadRevenue = segments.length > 0 || amount > 0;
   const successes = records.payments.filter((p) => p.status === 'succeeded').map((p) => p.paid_at.getTime());
-  const score = scoreCustomer(
+  const factors = computeFactors(
     {
       payments: records.payments.map((p) => ({ status: p.status, failureCode: p.failure_code, at: p.paid_at.getTime() / 1000 })),
       subscriptions: records.subscriptions.map((s) => ({
@@ -120,12 +122,12 @@ export function evaluateCustomer(records: CustomerRecords, now: number, config: 
       mrr: hadRevenue && currency ? { current: amount, previous, currency } : null,
     },
     now,
-    config,
   );
   return {
     mrr: { byCurrency: live, currency, amount, major: currency ? toMajor(amount, currency) : 0 },
     segments,
     lastPaymentAt: successes.length > 0 ? new Date(Math.max(...successes)) : null,
-    score,
+    factors,
+    score: scoreFromFactors(factors, config),
   };
 }

@@ -1,9 +1,11 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateScenario, parseScenario, PERSONAS } from '../../emulator/index.js';
-import type { SignedUpUser } from '../../test/helpers/app.js';
+import { type SignedUpUser, waitFor } from '../../test/helpers/app.js';
 import { ownerWithStripe, startStripeWorld, type StripeWorld, waitForScores } from '../../test/helpers/stripe.js';
 import { type Discount, type Item, mrrByCurrency } from '../revenue/mrr.js';
+import { DEFAULT_CONFIG } from './scoring.config.js';
+import { explainScore } from './scoring.engine.js';
 
 const CUSTOMERS = 160;
 const SEED = 7;
@@ -23,11 +25,15 @@ describe('scores after a real sync', () => {
   it('puts at least 95% of the generated customers in their persona’s band, and every critical one in red', async () => {
     const scenario = parseScenario(generateScenario({ customers: CUSTOMERS, seed: SEED }));
     const rows = await db()
-      .selectFrom('customers')
-      .select(['email', 'risk_level', 'score', 'score_explanation'])
-      .where('org_id', '=', owner.orgId)
+      .selectFrom('customers as c')
+      .leftJoin('customer_scores as s', 's.customer_id', 'c.id')
+      .select(['c.email', 'c.risk_level', 'c.score', 's.factors'])
+      .where('c.org_id', '=', owner.orgId)
       .execute();
-    const byEmail = new Map(rows.map((r) => [r.email, r]));
+    const now = Date.now() / 1000;
+    const byEmail = new Map(
+      rows.map((r) => [r.email, { ...r, score_explanation: explainScore(r.factors, DEFAULT_CONFIG, now)?.explanation }]),
+    );
     let agree = 0;
     const misses: string[] = [];
     for (const spec of scenario.accounts[0]!.customers) {
@@ -87,6 +93,33 @@ describe('scores after a real sync', () => {
       .where('type', 'in', ['score.changed', 'risk_level.changed'])
       .execute();
     expect(events).toHaveLength(0);
+  });
+
+  it('re-scores after a configuration change by rewriting scores, never the stored factors', async () => {
+    const details = () =>
+      db()
+        .selectFrom('customer_scores')
+        .select(['customer_id', 'fingerprint', 'scored_at'])
+        .where('org_id', '=', owner.orgId)
+        .orderBy('customer_id')
+        .execute();
+    const before = await details();
+    const scores = () => db().selectFrom('customers').select(['id', 'score']).where('org_id', '=', owner.orgId).orderBy('id').execute();
+    const scoresBefore = await scores();
+    const weights = { ...DEFAULT_CONFIG.weights, payment_recency: 5, failed_payments: 40 };
+    const put = await owner.client.request('PUT', '/api/v1/scoring/config', { ...DEFAULT_CONFIG, weights });
+    expect(put.status).toBe(200);
+    await waitFor(async () => JSON.stringify(await scores()) !== JSON.stringify(scoresBefore), 30_000);
+    await waitForScores(world, owner.orgId);
+    expect(await details()).toEqual(before);
+    // The explanation shown is the new configuration's: its weights and points.
+    const someone = (await scores()).find((c) => c.score !== null)!;
+    const detail = await owner.client.get(`/api/v1/customers/${someone.id}`);
+    expect(detail.body.score.factors.find((f: { name: string }) => f.name === 'failed_payments').weight).toBe(40);
+    expect(detail.body.score.explanation).toContain(`(${detail.body.customer.score}/100)`);
+    // Back to the defaults: the same factors give back the same scores.
+    await owner.client.request('PUT', '/api/v1/scoring/config', DEFAULT_CONFIG);
+    await waitFor(async () => JSON.stringify(await scores()) === JSON.stringify(scoresBefore), 30_000);
   });
 
   it('rebuilds months of MRR history from invoices, so a fresh connection already has a trend', async () => {

@@ -3,10 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, scoringConfigSchema } from './scoring.config.js';
 import {
   combine,
+  computeFactors,
   type CustomerBilling,
+  explainScore,
   failureValue,
   type PaymentInput,
   recencyValue,
+  renderSentence,
   scoreCustomer,
   trendValue,
 } from './scoring.engine.js';
@@ -218,5 +221,38 @@ describe('properties', () => {
         },
       ),
     );
+  });
+});
+
+describe('stored factors and their sentences', () => {
+  const billing: CustomerBilling = {
+    payments: [paid(11), paid(41)],
+    subscriptions: monthly,
+    mrr: { current: 50_000, previous: 50_000, currency: 'usd' },
+  };
+
+  it('keeps relative times as moments, so the stored factors do not change from one day to the next', () => {
+    const today = computeFactors(billing, NOW);
+    const tomorrow = computeFactors(billing, NOW + DAY);
+    // Still within the billing cycle: same value, same stored sentence, nothing to rewrite.
+    expect(tomorrow).toEqual(today);
+    expect(JSON.stringify(today)).not.toMatch(/\d+ days ago/);
+  });
+
+  it('renders a stored sentence as of when it is read', () => {
+    const stored = computeFactors(billing, NOW);
+    const recency = (at: number) =>
+      explainScore(stored, DEFAULT_CONFIG, at)!.factors.find((f) => f.name === 'payment_recency')!.explanation;
+    expect(recency(NOW)).toBe('Last successful payment 11 days ago; expected every 30 days.');
+    expect(recency(NOW + DAY)).toBe('Last successful payment 12 days ago; expected every 30 days.');
+    expect(renderSentence('no moments here', NOW)).toBe('no moments here');
+    expect(renderSentence(`{{days_since:${NOW - DAY}}}`, NOW)).toBe('1 day');
+  });
+
+  it('explains a stored score under any configuration exactly as scoring would', () => {
+    const stored = computeFactors(billing, NOW);
+    const config = { ...DEFAULT_CONFIG, weights: { ...DEFAULT_CONFIG.weights, mrr_trend: 0 } };
+    expect(explainScore(stored, config, NOW)).toEqual(scoreCustomer(billing, NOW, config));
+    expect(explainScore(null, DEFAULT_CONFIG, NOW)).toBeNull();
   });
 });

@@ -116,6 +116,28 @@ export function failureValue(weightedFailures: number): number {
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * A time in a sentence, kept as a moment and rendered ("12 days") only when the sentence is read: a stored
+ * explanation then stays true however old it is, and does not change (nor need rewriting) every day.
+ */
+const DAYS_SINCE = /\{\{days_since:(-?[\d.]+)\}\}/g;
+const daysSince = (at: number) => `{{days_since:${at}}}`;
+
+/** A factor's or score's sentence as of `now` (unix seconds). */
+export function renderSentence(text: string, now: number): string {
+  return text.replace(DAYS_SINCE, (_, at: string) => plural(Math.floor(Math.max(0, now - Number(at)) / DAY), 'day'));
+}
+
+/** A score result with every sentence rendered as of `now`. */
+export function renderScore(result: ScoreResult, now: number): ScoreResult {
+  return {
+    ...result,
+    explanation: renderSentence(result.explanation, now),
+    factors: result.factors.map((f) => ({ ...f, explanation: renderSentence(f.explanation, now) })),
+    absent: result.absent.map((a) => (a.explanation === undefined ? a : { ...a, explanation: renderSentence(a.explanation, now) })),
+  } as ScoreResult;
+}
 const humanCode = (code: string | null) => (code ?? 'declined').replace(/_/g, ' ');
 
 interface Computed {
@@ -131,7 +153,7 @@ function paymentRecency(input: CustomerBilling, now: number): Computed | string 
   const cadence = cadenceDays(input.subscriptions);
   return {
     value: recencyValue(days, cadence),
-    explanation: `Last successful payment ${plural(Math.floor(days), 'day')} ago; expected every ${plural(cadence, 'day')}.`,
+    explanation: `Last successful payment ${daysSince(last)} ago; expected every ${plural(cadence, 'day')}.`,
   };
 }
 
@@ -183,7 +205,10 @@ export function combine(factors: { value: number; weight: number }[]): number {
   return Math.min(100, Math.max(0, Math.round((100 * factors.reduce((s, f) => s + clamp01(f.value) * f.weight, 0)) / total)));
 }
 
-/** A factor's value and sentence, or the reason it is absent. Independent of the configuration. */
+/**
+ * A factor's value and sentence, or the reason it is absent. Independent of the configuration, and what is stored
+ * for each customer: weights, points and the score's own sentence are derived from it under a configuration.
+ */
 export type ComputedFactor = { value: number; explanation: string } | { reason: string };
 export type ComputedFactors = Record<FactorName, ComputedFactor>;
 
@@ -195,7 +220,7 @@ export interface AbsentFactor {
   explanation?: string;
 }
 
-/** Every factor of one customer at `now` (unix seconds). */
+/** Every factor of one customer at `now` (unix seconds); sentences unrendered (see `renderSentence`). */
 export function computeFactors(input: CustomerBilling, now: number): ComputedFactors {
   const wrap = (c: Computed | string): ComputedFactor => (typeof c === 'string' ? { reason: c } : c);
   return {
@@ -205,16 +230,6 @@ export function computeFactors(input: CustomerBilling, now: number): ComputedFac
     usage: { reason: 'no product-usage data source connected' },
     support: { reason: 'no support data source connected' },
   };
-}
-
-/** The factors behind a stored score, whatever configuration it was combined with. */
-export function factorsOf(result: { factors: FactorResult[]; absent: AbsentFactor[] }): ComputedFactors {
-  const computed = {} as ComputedFactors;
-  for (const f of result.factors) computed[f.name] = { value: f.value, explanation: f.explanation };
-  for (const a of result.absent) {
-    computed[a.name] = a.value !== undefined ? { value: a.value, explanation: a.explanation ?? '' } : { reason: a.reason };
-  }
-  return computed;
 }
 
 /** Combines computed factors under a configuration: the score, its level and its explanation. */
@@ -252,7 +267,16 @@ export function scoreFromFactors(computed: ComputedFactors, config: ScoringConfi
   return { score, level, factors, absent, explanation };
 }
 
-/** Scores one customer. `now` is unix seconds. */
+/** Scores one customer, sentences rendered. `now` is unix seconds. */
 export function scoreCustomer(input: CustomerBilling, now: number, config: ScoringConfig = DEFAULT_CONFIG): ScoreResult {
-  return scoreFromFactors(computeFactors(input, now), config);
+  return renderScore(scoreFromFactors(computeFactors(input, now), config), now);
+}
+
+/**
+ * A stored score explained under a configuration as of `now` (unix seconds): factors with weights and points,
+ * absent ones, the sentence. Null when the customer was never scored.
+ */
+export function explainScore(stored: unknown, config: ScoringConfig, now: number): ScoreResult | null {
+  if (stored === null || stored === undefined) return null;
+  return renderScore(scoreFromFactors(stored as ComputedFactors, config), now);
 }

@@ -3,7 +3,7 @@ import type { Database } from '../db/schema.js';
 import type { MrrSegment } from '../revenue/mrr-steps.js';
 import type { CustomerRecords, InvoiceRecord, PaymentRecord, SubscriptionRecord } from './customer-health.js';
 import { DEFAULT_CONFIG, type ScoringConfig, scoringConfigSchema } from './scoring.config.js';
-import type { AbsentFactor, FactorResult } from './scoring.engine.js';
+import type { ComputedFactors } from './scoring.engine.js';
 
 /** How far back invoices feed the MRR history (the sync imports 12 months). */
 const HISTORY_DAYS = 400;
@@ -13,8 +13,9 @@ export interface StoredScore {
   external_id: string;
   score: number | null;
   risk_level: 'green' | 'yellow' | 'red' | null;
-  score_fingerprint: string | null;
+  summary_fingerprint: string | null;
   mrr_fingerprint: string | null;
+  detail_fingerprint: string | null;
 }
 
 export interface ScoredCustomer {
@@ -26,14 +27,18 @@ export interface ScoredCustomer {
   lastPaymentAt: Date | null;
   score: number | null;
   level: 'green' | 'yellow' | 'red' | null;
-  factors: FactorResult[];
-  absent: AbsentFactor[];
-  explanation: string;
+  /** What the score is made of (stored; independent of the configuration). */
+  factors: ComputedFactors;
   segments: MrrSegment[];
-  /** Digests of the score fields and of the MRR history; unchanged ones are not written again. */
-  scoreFingerprint: string;
+  /**
+   * Digests of the list columns (score, level, MRR, last payment), of the factors and of the MRR history:
+   * unchanged ones are not written again.
+   */
+  summaryFingerprint: string;
+  detailFingerprint: string;
   mrrFingerprint: string;
-  writeScore: boolean;
+  writeSummary: boolean;
+  writeDetail: boolean;
   writeMrr: boolean;
 }
 
@@ -91,25 +96,26 @@ export function createScoringRepo(db: Kysely<Database>) {
     /** What a re-combination under a new configuration needs: the stored factors and everything fingerprinted. */
     async storedForRecombine(orgId: string, ids: string[]) {
       return db
-        .selectFrom('customers')
+        .selectFrom('customers as c')
+        .leftJoin('customer_scores as s', 's.customer_id', 'c.id')
         .select([
-          'id',
-          'external_id',
-          'score',
-          'risk_level',
-          'score_factors',
-          'score_absent',
-          'score_fingerprint',
-          'mrr_fingerprint',
-          'score_dirty_at',
-          'mrr',
-          'mrr_currency',
-          'mrr_major',
-          'mrr_by_currency',
-          'last_payment_at',
+          'c.id',
+          'c.external_id',
+          'c.score',
+          'c.risk_level',
+          's.factors',
+          's.fingerprint as detail_fingerprint',
+          'c.summary_fingerprint',
+          'c.mrr_fingerprint',
+          'c.score_dirty_at',
+          'c.mrr',
+          'c.mrr_currency',
+          'c.mrr_major',
+          'c.mrr_by_currency',
+          'c.last_payment_at',
         ])
-        .where('org_id', '=', orgId)
-        .where(sql<SqlBool>`id = any(${ids}::uuid[])`)
+        .where('c.org_id', '=', orgId)
+        .where(sql<SqlBool>`c.id = any(${ids}::uuid[])`)
         .execute();
     },
 
@@ -117,8 +123,9 @@ export function createScoringRepo(db: Kysely<Database>) {
     async factorValues(orgId: string, ids: string[]): Promise<Map<string, Record<string, number>>> {
       if (ids.length === 0) return new Map();
       const rows = await sql<{ id: string; values: Record<string, number> | null }>`
-        select id, (select jsonb_object_agg(f ->> 'name', (f ->> 'value')::float8) from jsonb_array_elements(score_factors) f) as values
-        from customers where org_id = ${orgId} and id = any(${ids}::uuid[])`.execute(db);
+        select customer_id as id,
+          (select jsonb_object_agg(f.key, (f.value ->> 'value')::float8) from jsonb_each(factors) f where f.value ? 'value') as values
+        from customer_scores where org_id = ${orgId} and customer_id = any(${ids}::uuid[])`.execute(db);
       return new Map(rows.rows.map((r) => [r.id, r.values ?? {}]));
     },
 
@@ -132,7 +139,8 @@ export function createScoringRepo(db: Kysely<Database>) {
       const since = new Date(now.getTime() - HISTORY_DAYS * 86_400_000);
       const customers = (
         await sql<StoredScore & { currency: string | null; open: [string, number, number][] | null }>`
-          select c.id, c.external_id, c.currency, c.score, c.risk_level, c.score_fingerprint, c.mrr_fingerprint,
+          select c.id, c.external_id, c.currency, c.score, c.risk_level, c.summary_fingerprint, c.mrr_fingerprint,
+            (select s.fingerprint from customer_scores s where s.customer_id = c.id) as detail_fingerprint,
             (select json_agg(json_build_array(h.currency, h.mrr::float8, extract(epoch from h.valid_from)::float8))
              from mrr_history h where h.customer_id = c.id and h.valid_to is null) as open
           from customers c where c.org_id = ${orgId} and c.id = any(${ids}::uuid[])`.execute(db)
@@ -217,12 +225,13 @@ export function createScoringRepo(db: Kysely<Database>) {
      */
     async save(orgId: string, scored: ScoredCustomer[], history: HistoryEntry[], reason: string, startedAt: Date): Promise<void> {
       if (scored.length === 0) return;
-      const changed = scored.filter((s) => s.writeScore);
+      const summaries = scored.filter((s) => s.writeSummary);
+      const details = scored.filter((s) => s.writeDetail);
       const mrrChanged = scored.filter((s) => s.writeMrr);
       const now = new Date();
       await db.transaction().execute(async (trx) => {
-        if (changed.length > 0) {
-          const rows = changed.map((s) => ({
+        if (summaries.length > 0) {
+          const rows = summaries.map((s) => ({
             id: s.id,
             mrr: s.mrr,
             mrr_currency: s.mrrCurrency,
@@ -231,31 +240,36 @@ export function createScoringRepo(db: Kysely<Database>) {
             last_payment_at: s.lastPaymentAt?.toISOString() ?? null,
             score: s.score,
             risk_level: s.level,
-            score_factors: s.factors,
-            score_absent: s.absent,
-            score_explanation: s.explanation,
-            score_fingerprint: s.scoreFingerprint,
+            summary_fingerprint: s.summaryFingerprint,
             mrr_fingerprint: s.mrrFingerprint,
           }));
           await sql`
             update customers c set
               mrr = x.mrr, mrr_currency = x.mrr_currency, mrr_major = x.mrr_major, mrr_by_currency = x.mrr_by_currency,
-              last_payment_at = x.last_payment_at, score = x.score, risk_level = x.risk_level, score_factors = x.score_factors,
-              score_absent = x.score_absent, score_explanation = x.score_explanation, scored_at = ${now},
-              score_fingerprint = x.score_fingerprint, mrr_fingerprint = x.mrr_fingerprint,
+              last_payment_at = x.last_payment_at, score = x.score, risk_level = x.risk_level,
+              summary_fingerprint = x.summary_fingerprint, mrr_fingerprint = x.mrr_fingerprint,
               score_dirty_at = case when c.score_dirty_at <= ${startedAt} then null else c.score_dirty_at end
             from jsonb_to_recordset(${json(rows)}::jsonb) as x(
               id uuid, mrr numeric, mrr_currency text, mrr_major numeric, mrr_by_currency jsonb, last_payment_at timestamptz,
-              score smallint, risk_level text, score_factors jsonb, score_absent jsonb, score_explanation text,
-              score_fingerprint text, mrr_fingerprint text)
+              score smallint, risk_level text, summary_fingerprint text, mrr_fingerprint text)
             where c.id = x.id and c.org_id = ${orgId}`.execute(trx);
         }
-        // Customers whose score came out the same only lose their re-score flag (untouched rows are not rewritten).
-        const unchanged = scored.filter((s) => !s.writeScore).map((s) => s.id);
+        // Customers whose list columns came out the same only lose their re-score flag (untouched rows are not rewritten).
+        const unchanged = scored.filter((s) => !s.writeSummary).map((s) => s.id);
         if (unchanged.length > 0) {
           await sql`
             update customers set score_dirty_at = null
             where org_id = ${orgId} and id = any(${unchanged}::uuid[]) and score_dirty_at <= ${startedAt}`.execute(trx);
+        }
+        if (details.length > 0) {
+          const rows = details.map((s) => ({ id: s.id, factors: s.factors, fingerprint: s.detailFingerprint }));
+          await sql`
+            insert into customer_scores (customer_id, org_id, factors, fingerprint, scored_at)
+            select x.id, ${orgId}, x.factors, x.fingerprint, ${now}
+            from jsonb_to_recordset(${json(rows)}::jsonb) as x(id uuid, factors jsonb, fingerprint text)
+            on conflict (customer_id) do update set
+              factors = excluded.factors, fingerprint = excluded.fingerprint, scored_at = excluded.scored_at
+            where customer_scores.org_id = excluded.org_id`.execute(trx);
         }
 
         const rewrite = mrrChanged.map((s) => s.id);

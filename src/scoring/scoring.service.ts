@@ -7,7 +7,7 @@ import type { Database } from '../db/schema.js';
 import { enqueue } from '../jobs/jobs.registry.js';
 import { evaluateCustomer } from './customer-health.js';
 import { type ScoringConfig, scoringConfigSchema } from './scoring.config.js';
-import { type AbsentFactor, type FactorResult, factorsOf, scoreFromFactors } from './scoring.engine.js';
+import { type ComputedFactors, scoreFromFactors } from './scoring.engine.js';
 import { rescoreJob, type RescoreReason } from './scoring.jobs.js';
 import { createScoringRepo, type HistoryEntry, type ScoredCustomer, type StoredScore } from './scoring.repo.js';
 
@@ -25,8 +25,11 @@ export interface ScoringDeps {
   onScoresChanged?: (orgId: string) => Promise<void>;
 }
 
-function factorValues(factors: { name: string; value: number }[]): Record<string, number> {
-  return Object.fromEntries(factors.map((f) => [f.name, Math.round(f.value * 1000) / 1000]));
+/** The values of the factors that were computed (rounded: history shows them, it does not recompute with them). */
+function factorValues(factors: ComputedFactors): Record<string, number> {
+  const values: Record<string, number> = {};
+  for (const [name, f] of Object.entries(factors)) if ('value' in f) values[name] = Math.round(f.value * 1000) / 1000;
+  return values;
 }
 
 /** Which factors moved between the stored score and the new one. */
@@ -65,18 +68,10 @@ export function createScoringService(deps: ScoringDeps) {
     const scored: ScoredCustomer[] = [];
     const history: HistoryEntry[] = [];
     for (const { s, prev } of computed) {
-      s.scoreFingerprint = digest([
-        s.score,
-        s.level,
-        s.explanation,
-        s.factors.map((f) => [f.value, f.weight, f.explanation]),
-        s.absent.map((a) => [a.name, a.value]),
-        s.mrrByCurrency,
-        s.mrrCurrency,
-        s.lastPaymentAt?.getTime(),
-        s.mrrFingerprint,
-      ]);
-      s.writeScore = prev?.score_fingerprint !== s.scoreFingerprint;
+      s.summaryFingerprint = digest([s.score, s.level, s.mrrByCurrency, s.mrrCurrency, s.lastPaymentAt?.getTime(), s.mrrFingerprint]);
+      s.detailFingerprint ||= digest(s.factors);
+      s.writeSummary = prev?.summary_fingerprint !== s.summaryFingerprint;
+      s.writeDetail = prev?.detail_fingerprint !== s.detailFingerprint;
       s.writeMrr = s.writeMrr && prev?.mrr_fingerprint !== s.mrrFingerprint;
       scored.push(s);
       if (prev && (prev.score !== s.score || prev.risk_level !== s.level)) {
@@ -122,13 +117,13 @@ export function createScoringService(deps: ScoringDeps) {
         lastPaymentAt: health.lastPaymentAt,
         score: health.score.score,
         level: health.score.level,
-        factors: health.score.factors,
-        absent: health.score.absent,
-        explanation: health.score.explanation,
+        factors: health.factors,
         segments: health.segments,
-        scoreFingerprint: '',
+        summaryFingerprint: '',
+        detailFingerprint: '',
         mrrFingerprint: digest(health.segments),
-        writeScore: true,
+        writeSummary: true,
+        writeDetail: true,
         writeMrr: true,
       };
       return { s, prev: before.get(id) };
@@ -137,21 +132,22 @@ export function createScoringService(deps: ScoringDeps) {
   }
 
   /**
-   * Re-scores customers under a new configuration from the factors of their last computation: factor values do
-   * not depend on weights or thresholds, so only the combination is redone (exactly what the preview showed).
-   * Customers never scored, or whose billing data changed since, are computed from their data instead.
+   * Re-scores customers under a new configuration from the factors of their last computation: factors do not
+   * depend on weights or thresholds, so only the combination is redone (exactly what the preview showed) and
+   * only scores and levels are written. Customers never scored, or whose billing data changed since, are
+   * computed from their data instead.
    */
   async function recombineIds(orgId: string, ids: string[], reason: RescoreReason, config: ScoringConfig): Promise<number> {
     const startedAt = new Date(clock());
     const rows = await repo.storedForRecombine(orgId, ids);
-    const fresh = rows.filter((r) => r.score_fingerprint !== null && r.mrr_fingerprint !== null && r.score_dirty_at === null);
+    const fresh = rows.filter(
+      (r) => r.summary_fingerprint !== null && r.detail_fingerprint !== null && r.mrr_fingerprint !== null && r.score_dirty_at === null,
+    );
     const stale = new Set(ids);
     for (const r of fresh) stale.delete(r.id);
     const computed = fresh.map((r) => {
-      const result = scoreFromFactors(
-        factorsOf({ factors: r.score_factors as FactorResult[], absent: r.score_absent as AbsentFactor[] }),
-        config,
-      );
+      const factors = r.factors as ComputedFactors;
+      const result = scoreFromFactors(factors, config);
       const s: ScoredCustomer = {
         id: r.id,
         mrr: Number(r.mrr),
@@ -161,18 +157,19 @@ export function createScoringService(deps: ScoringDeps) {
         lastPaymentAt: r.last_payment_at,
         score: result.score,
         level: result.level,
-        factors: result.factors,
-        absent: result.absent,
-        explanation: result.explanation,
+        factors,
         segments: [],
-        scoreFingerprint: '',
+        summaryFingerprint: '',
+        // The factors are the stored ones: nothing to rewrite.
+        detailFingerprint: r.detail_fingerprint!,
         mrrFingerprint: r.mrr_fingerprint!,
-        writeScore: true,
+        writeSummary: true,
+        writeDetail: true,
         writeMrr: false,
       };
       return { s, prev: r };
     });
-    // Re-combining changes weights and points, never factor values: the previous values are the current ones.
+    // Re-combining never changes factor values: the previous values are the current ones.
     const known = new Map(computed.map(({ s }) => [s.id, factorValues(s.factors)]));
     const recombined = await store(orgId, computed, reason, startedAt, known);
     return recombined + (stale.size > 0 ? await rescoreIds(orgId, [...stale], reason, config) : 0);
@@ -261,17 +258,17 @@ export function createScoringService(deps: ScoringDeps) {
       const candidate = parseConfig(input);
       const current = await repo.config(ctx.orgId);
       const rows = await db
-        .selectFrom('customers')
-        .select(['id', 'name', 'email', 'score', 'risk_level', 'score_factors', 'score_absent'])
-        .where('org_id', '=', ctx.orgId)
-        .where('deleted_at', 'is', null)
+        .selectFrom('customers as c')
+        .leftJoin('customer_scores as s', 's.customer_id', 'c.id')
+        .select(['c.id', 'c.name', 'c.email', 'c.score', 'c.risk_level', 's.factors'])
+        .where('c.org_id', '=', ctx.orgId)
+        .where('c.deleted_at', 'is', null)
         .execute();
       const distribution = { green: 0, yellow: 0, red: 0, none: 0 };
       type Level = 'green' | 'yellow' | 'red' | null;
       const changes: { id: string; name: string | null; email: string | null; from: Level; to: Level; score: number | null }[] = [];
       for (const r of rows) {
-        const factors = factorsOf({ factors: r.score_factors as FactorResult[], absent: r.score_absent as AbsentFactor[] });
-        const next = scoreFromFactors(factors, candidate);
+        const next = scoreFromFactors((r.factors ?? {}) as ComputedFactors, candidate);
         distribution[next.level ?? 'none']++;
         if (next.level !== r.risk_level) {
           changes.push({ id: r.id, name: r.name, email: r.email, from: r.risk_level, to: next.level, score: next.score });

@@ -145,14 +145,15 @@ describe('webhook intake', () => {
       // The customer is re-scored right after the event: the failure now counts in its failed-payments factor.
       const scored = await waitFor(async () => {
         const c = await db()
-          .selectFrom('customers')
-          .select(['score_dirty_at', 'score_factors', 'scored_at'])
-          .where('org_id', '=', owner.orgId)
-          .where('external_id', '=', customer.id)
+          .selectFrom('customers as c')
+          .leftJoin('customer_scores as s', 's.customer_id', 'c.id')
+          .select(['c.score_dirty_at', 's.factors as score_factors', 's.scored_at'])
+          .where('c.org_id', '=', owner.orgId)
+          .where('c.external_id', '=', customer.id)
           .executeTakeFirstOrThrow();
         return c.score_dirty_at === null && c.scored_at !== null && c.scored_at >= payment.created_at ? c : null;
       });
-      const failures = (scored.score_factors as { name: string; explanation: string }[]).find((f) => f.name === 'failed_payments');
+      const failures = (scored.score_factors as Record<string, { explanation?: string }>).failed_payments;
       expect(failures?.explanation).toMatch(/insufficient funds/);
     } finally {
       world.emulator.emulator.webhookOptions.duplicates = false;

@@ -128,7 +128,12 @@ export async function waitForScores(world: StripeWorld, orgId: string, timeoutMs
         .selectFrom('customers')
         .select((eb) => eb.fn.countAll<string>().as('n'))
         .where('org_id', '=', orgId)
-        .where((eb) => eb.or([eb('scored_at', 'is', null), eb('score_dirty_at', 'is not', null)]))
+        .where((eb) =>
+          eb.or([
+            eb.not(eb.exists(eb.selectFrom('customer_scores as s').select('s.customer_id').whereRef('s.customer_id', '=', 'customers.id'))),
+            eb('score_dirty_at', 'is not', null),
+          ]),
+        )
         .executeTakeFirstOrThrow();
       return Number(row.n) === 0;
     },
