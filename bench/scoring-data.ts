@@ -3,7 +3,7 @@ import type { Database } from '../src/db/schema.js';
 
 /**
  * A business of `n` customers written straight into the tables a sync fills (the sync has its own benchmark):
- * one monthly subscription each (a few canceled, past due or in trial), four months of invoices, and
+ * one monthly subscription each (a few canceled, past due or in trial), twelve months of invoices (as a sync imports), and
  * charges with some failures. Deterministic: everything derives from the customer's number.
  */
 export async function seedBusiness(db: Kysely<Database>, orgId: string, n: number): Promise<void> {
@@ -34,7 +34,7 @@ export async function seedBusiness(db: Kysely<Database>, orgId: string, n: numbe
       jsonb_build_array(jsonb_build_object('id', 'il_b' || i || '_' || m, 'amount', amt, 'quantity', 1,
         'period_start', extract(epoch from ps)::bigint, 'period_end', extract(epoch from ps + interval '30 days')::bigint,
         'subscription_item', 'si_b' || i, 'price_id', 'price_pro', 'description', 'Pro'))
-    from generate_series(1, ${n}) as i, generate_series(0, 3) as m,
+    from generate_series(1, ${n}) as i, generate_series(0, 11) as m,
       lateral (select now() - make_interval(days => 10 + 30 * m) as ps,
                       (2900 + (i % 10) * 1000) * (1 + i % 3) - case when m = 3 and i % 7 = 0 then 1000 else 0 end as amt) x
     where not (i % 17 = 0 and m = 0)`.execute(db);

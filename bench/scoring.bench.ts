@@ -43,8 +43,9 @@ export const scoringBench: Benchmark = {
       t0 = performance.now();
       const scored = await scoring.rescoreOrganization(ORG, 'config');
       const configSeconds = (performance.now() - t0) / 1000;
-      // 3. The full re-score: a day later, every customer recomputed from its billing data (subscriptions, invoices
-      // and their MRR history, payments), time-based factors moved on, what changed written.
+      // 3. The full re-score: a day later, every customer recomputed from its billing data (subscriptions, payments,
+      // and what its unchanged invoices say, kept since the first scores), time-based factors moved on, what changed
+      // written.
       offset = 86_400_000;
       t0 = performance.now();
       const full = await scoring.rescoreOrganization(ORG, 'daily');

@@ -174,6 +174,8 @@ export interface CustomerScoresTable {
   customer_id: string;
   org_id: string;
   factors: ColumnType<Record<string, unknown>, string, string>;
+  invoice_points: ColumnType<unknown, string | null | undefined, string | null>;
+  invoice_points_at: NullableTs;
   fingerprint: string | null;
   scored_at: Ts;
 }

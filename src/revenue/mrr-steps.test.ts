@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type InvoiceForHistory, mrrAt } from './mrr-history.js';
-import { mrrSegments, valueAt } from './mrr-steps.js';
+import { invoicePoints, mrrSegments, valueAt } from './mrr-steps.js';
 
 const DAY = 86_400;
 const T = 1_800_000_000;
@@ -80,6 +80,31 @@ describe('MRR segments', () => {
         const sum = segments.reduce((s, seg) => s + seg.delta, 0);
         expect(sum).toBeCloseTo(segments.at(-1)?.mrr ?? 0, 6);
         for (const seg of segments) expect(seg.mrr).toBeGreaterThanOrEqual(0);
+      }),
+    );
+  });
+
+  it('gives the same history from kept invoice points as from the invoices, at any later moment (property)', () => {
+    const invoiceArb = fc
+      .record({
+        startDay: fc.integer({ min: -40, max: 400 }),
+        amount: fc.integer({ min: 0, max: 100_000 }),
+        currency: fc.constantFrom('usd', 'eur', 'jpy'),
+      })
+      .map(({ startDay, amount, currency }) => monthInvoice(T - startDay * DAY, amount, currency));
+    const liveArb = fc.dictionary(fc.constantFrom('usd', 'eur'), fc.integer({ min: 0, max: 100_000 }));
+    fc.assert(
+      fc.property(fc.array(invoiceArb, { maxLength: 14 }), liveArb, fc.integer({ min: 0, max: 60 * DAY }), (invoices, live, later) => {
+        // The points are computed once (say at T) and reused later, as a re-score does until the invoices change.
+        const kept = JSON.parse(JSON.stringify(invoicePoints(invoices)));
+        for (const now of [T, T + later]) {
+          expect(mrrSegments(kept, live, now)).toEqual(mrrSegments(invoices, live, now));
+          // And both agree with the invoices themselves: what they cover at `now`, where nothing live differs.
+          const fromInvoices = mrrSegments(invoices, mrrAt(invoices, now), now);
+          for (const [currency, value] of Object.entries(mrrAt(invoices, now))) {
+            expect(valueAt(fromInvoices, now)[currency] ?? 0).toBeCloseTo(value < 0.005 ? 0 : value, 6);
+          }
+        }
       }),
     );
   });

@@ -17,17 +17,32 @@ export interface MrrSegment {
 /** Values closer than this (in minor units) are the same MRR: spreading discounts leaves fractions behind. */
 const EPSILON = 0.005;
 
-/** Each moment where an invoice-covered period starts or ends, up to `now`. */
-function boundaries(invoices: InvoiceForHistory[], now: number): number[] {
+/**
+ * What the invoices say about MRR, whatever the time: the invoiced MRR per currency at each moment where an
+ * invoice-covered period starts or ends (it is constant in between), past and future. It depends on the
+ * invoices only, so it can be kept and reused until they change.
+ */
+export interface InvoicePoints {
+  currencies: string[];
+  /** [unix seconds, MRR per currency from that moment], in time order. */
+  points: [number, Record<string, number>][];
+}
+
+export function invoicePoints(invoices: InvoiceForHistory[]): InvoicePoints {
   const set = new Set<number>();
   for (const invoice of invoices) {
     for (const line of invoice.lines) {
       if (!line.subscription || line.periodStart === null || line.periodEnd === null) continue;
-      if (line.periodStart <= now) set.add(line.periodStart);
-      if (line.periodEnd <= now) set.add(line.periodEnd);
+      set.add(line.periodStart);
+      set.add(line.periodEnd);
     }
   }
-  return [...set].sort((a, b) => a - b);
+  // Currencies in a fixed order, so that equal points serialize (and fingerprint) equally.
+  const sorted = (values: Record<string, number>) => Object.fromEntries(Object.entries(values).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return {
+    currencies: [...new Set(invoices.map((i) => i.currency.toLowerCase()))].sort(),
+    points: [...set].sort((a, b) => a - b).map((at) => [at, sorted(mrrAt(invoices, at))]),
+  };
 }
 
 /**
@@ -37,28 +52,29 @@ function boundaries(invoices: InvoiceForHistory[], now: number): number[] {
  * failing that, at `now` — so recomputing later never moves a change that was already dated.
  */
 export function mrrSegments(
-  invoices: InvoiceForHistory[],
+  invoices: InvoiceForHistory[] | InvoicePoints,
   live: Record<string, number>,
   now: number,
   liveSince: Record<string, { mrr: number; from: number }> = {},
 ): MrrSegment[] {
+  const invoiced = Array.isArray(invoices) ? invoicePoints(invoices) : invoices;
   const points = new Map<string, { at: number; mrr: number }[]>();
   const push = (currency: string, at: number, mrr: number) => {
     const list = points.get(currency) ?? [];
     list.push({ at, mrr });
     points.set(currency, list);
   };
-  const currencies = new Set([...invoices.map((i) => i.currency.toLowerCase()), ...Object.keys(live)]);
-  const times = boundaries(invoices, now);
-  for (const at of times) {
-    const values = mrrAt(invoices, at);
+  const currencies = new Set([...invoiced.currencies, ...Object.keys(live)]);
+  const past = invoiced.points.filter(([at]) => at <= now);
+  for (const [at, values] of past) {
     for (const c of currencies) push(c, at, values[c] ?? 0);
   }
-  const lastBoundary = times.at(-1) ?? -Infinity;
-  const invoiced = mrrAt(invoices, now);
+  const lastBoundary = past.at(-1)?.[0] ?? -Infinity;
+  // What the invoices say for now: the value from the last moment passed (nothing covers now before the first).
+  const invoicedNow = past.at(-1)?.[1] ?? {};
   for (const c of currencies) {
     const current = live[c] ?? 0;
-    if (Math.abs(current - (invoiced[c] ?? 0)) <= EPSILON) continue;
+    if (Math.abs(current - (invoicedNow[c] ?? 0)) <= EPSILON) continue;
     const known = liveSince[c];
     const at = known && Math.abs(known.mrr - current) <= EPSILON && known.from > lastBoundary && known.from <= now ? known.from : now;
     push(c, at, current);

@@ -1,6 +1,6 @@
 import type { InvoiceForHistory } from '../revenue/mrr-history.js';
 import { type Discount, type Item, mrrByCurrency, toMajor } from '../revenue/mrr.js';
-import { type MrrSegment, mrrSegments, valueAt } from '../revenue/mrr-steps.js';
+import { type InvoicePoints, invoicePoints, type MrrSegment, mrrSegments, valueAt } from '../revenue/mrr-steps.js';
 import type { ScoringConfig } from './scoring.config.js';
 import { type ComputedFactors, computeFactors, type ScoreResult, scoreFromFactors, TREND_DAYS } from './scoring.engine.js';
 
@@ -49,6 +49,8 @@ export interface CustomerRecords {
   subscriptions: SubscriptionRecord[];
   payments: PaymentRecord[];
   invoices: InvoiceRecord[];
+  /** What the invoices say, kept from an earlier computation; when set, `invoices` is not needed (nor read). */
+  invoicePoints?: InvoicePoints;
   /** The open (latest) MRR segments stored by the previous computation, to keep their dates stable. */
   liveSince?: Record<string, { mrr: number; from: number }>;
 }
@@ -56,6 +58,8 @@ export interface CustomerRecords {
 export interface CustomerHealth {
   mrr: { byCurrency: Record<string, number>; currency: string | null; amount: number; major: number };
   segments: MrrSegment[];
+  /** What the invoices say (to keep for the next computation). */
+  invoicePoints: InvoicePoints;
   lastPaymentAt: Date | null;
   /** The factors (what is stored) and the score they make under the configuration; sentences unrendered. */
   factors: ComputedFactors;
@@ -85,7 +89,14 @@ function toInvoice(invoice: InvoiceRecord, subs: Map<string, SubscriptionRecord>
 /** The currency the customer mostly pays in: the largest MRR (in major units), else the one on record. */
 function mainCurrency(byCurrency: Record<string, number>, records: CustomerRecords): string | null {
   const ranked = Object.entries(byCurrency).sort((a, b) => toMajor(b[1], b[0]) - toMajor(a[1], a[0]));
-  return ranked[0]?.[0] ?? records.currency?.toLowerCase() ?? records.subscriptions[0]?.currency ?? records.invoices[0]?.currency ?? null;
+  return (
+    ranked[0]?.[0] ??
+    records.currency?.toLowerCase() ??
+    records.subscriptions[0]?.currency ??
+    records.invoices[0]?.currency ??
+    records.invoicePoints?.currencies[0] ??
+    null
+  );
 }
 
 export function evaluateCustomer(records: CustomerRecords, now: number, config: ScoringConfig): CustomerHealth {
@@ -99,12 +110,8 @@ export function evaluateCustomer(records: CustomerRecords, now: number, config: 
     now,
   );
   const subs = new Map(records.subscriptions.map((s) => [s.stripe_subscription_id, s]));
-  const segments = mrrSegments(
-    records.invoices.map((i) => toInvoice(i, subs)),
-    live,
-    now,
-    records.liveSince,
-  );
+  const points = records.invoicePoints ?? invoicePoints(records.invoices.map((i) => toInvoice(i, subs)));
+  const segments = mrrSegments(points, live, now, records.liveSince);
   const currency = mainCurrency(live, records);
   const amount = currency ? (live[currency] ?? 0) : 0;
   const previous = currency ? (valueAt(segments, now - TREND_DAYS * DAY)[currency] ?? 0) : 0;
@@ -126,6 +133,7 @@ export function evaluateCustomer(records: CustomerRecords, now: number, config: 
   return {
     mrr: { byCurrency: live, currency, amount, major: currency ? toMajor(amount, currency) : 0 },
     segments,
+    invoicePoints: points,
     lastPaymentAt: successes.length > 0 ? new Date(Math.max(...successes)) : null,
     factors,
     score: scoreFromFactors(factors, config),

@@ -3,9 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateScenario, parseScenario, PERSONAS } from '../../emulator/index.js';
 import { type SignedUpUser, waitFor } from '../../test/helpers/app.js';
 import { ownerWithStripe, startStripeWorld, type StripeWorld, waitForScores } from '../../test/helpers/stripe.js';
+import { createLogger } from '../app/logger.js';
 import { type Discount, type Item, mrrByCurrency } from '../revenue/mrr.js';
+import { createStripeDataRepo } from '../stripe/stripe-data.repo.js';
 import { DEFAULT_CONFIG } from './scoring.config.js';
 import { explainScore } from './scoring.engine.js';
+import { createScoringService } from './scoring.service.js';
 
 const CUSTOMERS = 160;
 const SEED = 7;
@@ -130,5 +133,43 @@ describe('scores after a real sync', () => {
     expect(usd.filter((v: number) => v > 0).length).toBeGreaterThanOrEqual(10);
     const kinds = new Set(trend.body.movements.flatMap((m: Record<string, number>) => Object.keys(m).filter((k) => m[k] !== 0)));
     for (const k of ['new', 'expansion', 'contraction', 'churn']) expect(kinds).toContain(k);
+  });
+
+  it('re-scores from the kept invoice points while billing data is unchanged, and from the invoices once it changed', async () => {
+    const scoring = createScoringService({ db: db(), logger: createLogger('warn') });
+    const customer = (
+      await sql<{ id: string; external_id: string }>`
+        select c.id, c.external_id from customers c join customer_scores s on s.customer_id = c.id
+        where c.org_id = ${owner.orgId} and c.mrr > 0 and jsonb_array_length(s.invoice_points -> 'points') > 0
+        order by c.external_id limit 1`.execute(db())
+    ).rows[0]!;
+    const history = () =>
+      db()
+        .selectFrom('mrr_history')
+        .select(['currency', 'valid_from', 'mrr'])
+        .where('customer_id', '=', customer.id)
+        .orderBy('valid_from')
+        .execute();
+    const invoices = (status: string) =>
+      sql`update invoices set status = ${status} where org_id = ${owner.orgId} and stripe_customer_id = ${customer.external_id}`.execute(
+        db(),
+      );
+    const before = await history();
+    expect(before.length).toBeGreaterThan(0);
+
+    // The invoices change behind the scorer's back (nothing flags the customer): the kept points stand.
+    await invoices('void');
+    await scoring.rescoreCustomer(owner.orgId, customer.id, 'daily');
+    expect(await history()).toEqual(before);
+
+    // Flagged, as the sync and webhooks flag changed billing data: the invoices are read again.
+    await createStripeDataRepo(db()).markDirty(owner.orgId, [customer.external_id]);
+    await scoring.rescoreCustomer(owner.orgId, customer.id, 'webhook');
+    expect(await history()).not.toEqual(before);
+
+    await invoices('paid');
+    await createStripeDataRepo(db()).markDirty(owner.orgId, [customer.external_id]);
+    await scoring.rescoreCustomer(owner.orgId, customer.id, 'webhook');
+    expect(await history()).toEqual(before);
   });
 });

@@ -1,12 +1,17 @@
 import { type Kysely, type SqlBool, sql } from 'kysely';
 import type { Database } from '../db/schema.js';
-import type { MrrSegment } from '../revenue/mrr-steps.js';
+import type { InvoicePoints, MrrSegment } from '../revenue/mrr-steps.js';
 import type { CustomerRecords, InvoiceRecord, PaymentRecord, SubscriptionRecord } from './customer-health.js';
 import { DEFAULT_CONFIG, type ScoringConfig, scoringConfigSchema } from './scoring.config.js';
 import type { ComputedFactors } from './scoring.engine.js';
 
 /** How far back invoices feed the MRR history (the sync imports 12 months). */
 const HISTORY_DAYS = 400;
+/**
+ * Kept invoice points are used while the customer's billing data is unchanged, and refreshed from the invoices
+ * after a week or two (spread over customers), so that invoices leaving the history window leave it too.
+ */
+const POINTS_DAYS = 7;
 
 export interface StoredScore {
   id: string;
@@ -16,6 +21,12 @@ export interface StoredScore {
   summary_fingerprint: string | null;
   mrr_fingerprint: string | null;
   detail_fingerprint: string | null;
+}
+
+/** What `records` knows of a customer besides its billing records. */
+export interface StoredForScoring extends StoredScore {
+  /** The invoice points were computed from the invoices now (none kept, kept ones stale, or billing data changed). */
+  points_fresh: boolean;
 }
 
 export interface ScoredCustomer {
@@ -30,6 +41,8 @@ export interface ScoredCustomer {
   /** What the score is made of (stored; independent of the configuration). */
   factors: ComputedFactors;
   segments: MrrSegment[];
+  /** What the invoices say, to keep, when computed from them now; null when the kept ones were used. */
+  invoicePoints: InvoicePoints | null;
   /**
    * Digests of the list columns (score, level, MRR, last payment), of the factors and of the MRR history:
    * unchanged ones are not written again.
@@ -131,22 +144,28 @@ export function createScoringRepo(db: Kysely<Database>) {
 
     /**
      * Everything the score and the MRR history of these customers are computed from, and what is stored now:
-     * four queries, run side by side.
+     * the customers (with their kept invoice points, while their billing data is unchanged), then
+     * subscriptions, payments and — only for customers without usable kept points — invoice lines, side by side.
      */
-    async records(orgId: string, ids: string[], now: Date): Promise<{ records: Map<string, CustomerRecords>; stored: StoredScore[] }> {
+    async records(orgId: string, ids: string[], now: Date): Promise<{ records: Map<string, CustomerRecords>; stored: StoredForScoring[] }> {
       const records = new Map<string, CustomerRecords>();
       if (ids.length === 0) return { records, stored: [] };
       const since = new Date(now.getTime() - HISTORY_DAYS * 86_400_000);
       const customers = (
-        await sql<StoredScore & { currency: string | null; open: [string, number, number][] | null }>`
+        await sql<StoredScore & { currency: string | null; open: [string, number, number][] | null; points: InvoicePoints | null }>`
           select c.id, c.external_id, c.currency, c.score, c.risk_level, c.summary_fingerprint, c.mrr_fingerprint,
-            (select s.fingerprint from customer_scores s where s.customer_id = c.id) as detail_fingerprint,
+            s.fingerprint as detail_fingerprint,
+            case when c.score_dirty_at is null
+                  and s.invoice_points_at > ${now}::timestamptz - make_interval(days => ${POINTS_DAYS} + (abs(hashtext(c.id::text)::bigint) % ${POINTS_DAYS})::int)
+                 then s.invoice_points end as points,
             (select json_agg(json_build_array(h.currency, h.mrr::float8, extract(epoch from h.valid_from)::float8))
              from mrr_history h where h.customer_id = c.id and h.valid_to is null) as open
-          from customers c where c.org_id = ${orgId} and c.id = any(${ids}::uuid[])`.execute(db)
+          from customers c left join customer_scores s on s.customer_id = c.id
+          where c.org_id = ${orgId} and c.id = any(${ids}::uuid[])`.execute(db)
       ).rows;
       const externals = customers.map((c) => c.external_id);
       const ofCustomers = sql<SqlBool>`stripe_customer_id = any(${externals})`;
+      const needInvoices = customers.filter((c) => c.points === null).map((c) => c.external_id);
       const [subs, payments, invoices] = await Promise.all([
         db
           .selectFrom('subscriptions')
@@ -171,21 +190,24 @@ export function createScoringRepo(db: Kysely<Database>) {
           .where(ofCustomers)
           .execute(),
         // One row per invoice line, as plain numbers: parsing every invoice's JSON in Node is the costliest part of a re-score.
-        sql<InvoiceLineRow>`
+        needInvoices.length === 0
+          ? Promise.resolve([] as InvoiceLineRow[])
+          : sql<InvoiceLineRow>`
           select i.stripe_invoice_id as invoice, i.stripe_customer_id as customer, i.stripe_subscription_id as subscription,
                  i.status, i.currency, i.subtotal_cents::float8 as subtotal, i.total_cents::float8 as total,
                  (l ->> 'amount')::float8 as amount, (l ->> 'subscription_item') is not null as recurring,
                  (l ->> 'period_start')::float8 as period_start, (l ->> 'period_end')::float8 as period_end
           from invoices i left join lateral jsonb_array_elements(i.lines) l on true
-          where i.org_id = ${orgId} and i.issued_at >= ${since} and i.stripe_customer_id = any(${externals})`
-          .execute(db)
-          .then((r) => r.rows),
+          where i.org_id = ${orgId} and i.issued_at >= ${since} and i.stripe_customer_id = any(${needInvoices})`
+              .execute(db)
+              .then((r) => r.rows),
       ]);
       const byExternal = new Map<string, CustomerRecords>();
       for (const c of customers) {
         const liveSince: Record<string, { mrr: number; from: number }> = {};
         for (const [currency, mrr, from] of c.open ?? []) liveSince[currency] = { mrr, from };
         const rec: CustomerRecords = { currency: c.currency, subscriptions: [], payments: [], invoices: [], liveSince };
+        if (c.points) rec.invoicePoints = c.points;
         records.set(c.id, rec);
         byExternal.set(c.external_id, rec);
       }
@@ -215,7 +237,7 @@ export function createScoringRepo(db: Kysely<Database>) {
           });
         }
       }
-      const stored = customers.map(({ currency: _c, open: _o, ...rest }) => rest);
+      const stored = customers.map(({ currency: _c, open: _o, points, ...rest }) => ({ ...rest, points_fresh: points === null }));
       return { records, stored };
     },
 
@@ -262,13 +284,16 @@ export function createScoringRepo(db: Kysely<Database>) {
             where org_id = ${orgId} and id = any(${unchanged}::uuid[]) and score_dirty_at <= ${startedAt}`.execute(trx);
         }
         if (details.length > 0) {
-          const rows = details.map((s) => ({ id: s.id, factors: s.factors, fingerprint: s.detailFingerprint }));
+          const rows = details.map((s) => ({ id: s.id, factors: s.factors, fingerprint: s.detailFingerprint, points: s.invoicePoints }));
+          // Kept invoice points are replaced only by ones computed from the invoices now.
           await sql`
-            insert into customer_scores (customer_id, org_id, factors, fingerprint, scored_at)
-            select x.id, ${orgId}, x.factors, x.fingerprint, ${now}
-            from jsonb_to_recordset(${json(rows)}::jsonb) as x(id uuid, factors jsonb, fingerprint text)
+            insert into customer_scores (customer_id, org_id, factors, fingerprint, scored_at, invoice_points, invoice_points_at)
+            select x.id, ${orgId}, x.factors, x.fingerprint, ${now}, x.points, case when x.points is not null then ${now}::timestamptz end
+            from jsonb_to_recordset(${json(rows)}::jsonb) as x(id uuid, factors jsonb, fingerprint text, points jsonb)
             on conflict (customer_id) do update set
-              factors = excluded.factors, fingerprint = excluded.fingerprint, scored_at = excluded.scored_at
+              factors = excluded.factors, fingerprint = excluded.fingerprint, scored_at = excluded.scored_at,
+              invoice_points = coalesce(excluded.invoice_points, customer_scores.invoice_points),
+              invoice_points_at = coalesce(excluded.invoice_points_at, customer_scores.invoice_points_at)
             where customer_scores.org_id = excluded.org_id`.execute(trx);
         }
 

@@ -71,7 +71,8 @@ export function createScoringService(deps: ScoringDeps) {
       s.summaryFingerprint = digest([s.score, s.level, s.mrrByCurrency, s.mrrCurrency, s.lastPaymentAt?.getTime(), s.mrrFingerprint]);
       s.detailFingerprint ||= digest(s.factors);
       s.writeSummary = prev?.summary_fingerprint !== s.summaryFingerprint;
-      s.writeDetail = prev?.detail_fingerprint !== s.detailFingerprint;
+      // Invoice points computed from the invoices now are kept for the next re-scores.
+      s.writeDetail = prev?.detail_fingerprint !== s.detailFingerprint || s.invoicePoints !== null;
       s.writeMrr = s.writeMrr && prev?.mrr_fingerprint !== s.mrrFingerprint;
       scored.push(s);
       if (prev && (prev.score !== s.score || prev.risk_level !== s.level)) {
@@ -119,6 +120,7 @@ export function createScoringService(deps: ScoringDeps) {
         level: health.score.level,
         factors: health.factors,
         segments: health.segments,
+        invoicePoints: before.get(id)?.points_fresh === false ? null : health.invoicePoints,
         summaryFingerprint: '',
         detailFingerprint: '',
         mrrFingerprint: digest(health.segments),
@@ -159,6 +161,7 @@ export function createScoringService(deps: ScoringDeps) {
         level: result.level,
         factors,
         segments: [],
+        invoicePoints: null,
         summaryFingerprint: '',
         // The factors are the stored ones: nothing to rewrite.
         detailFingerprint: r.detail_fingerprint!,

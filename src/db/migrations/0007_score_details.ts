@@ -3,7 +3,8 @@ import { type Kysely, sql } from 'kysely';
 // What a score is made of moves off the customer row into its own narrow table, and is stored independent of the
 // configuration: each factor's value and sentence (or why it is absent). Weights, points and the score's own
 // sentence are derived from it when read, so a configuration change rewrites no explanation; relative times in
-// sentences are rendered when read, so a daily re-score rewrites only what really moved. The customer row keeps
+// sentences are rendered when read, so a daily re-score rewrites only what really moved. Beside them, what the
+// invoices say about MRR, so that a re-score reads invoices only when they changed. The customer row keeps
 // what the list sorts and filters by (score, level, MRR), and is rewritten only when one of those changes.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
@@ -12,6 +13,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       org_id text not null,
       -- { factor name: { value, explanation } | { reason } }
       factors jsonb not null,
+      -- What the customer's invoices say about its MRR (\`invoicePoints\`), kept so that re-scores while its
+      -- billing data is unchanged need not read every invoice again; refreshed when stale or data changes.
+      invoice_points jsonb,
+      invoice_points_at timestamptz,
       -- Digest of what was last written, so that a re-score that changes nothing writes nothing.
       fingerprint text,
       scored_at timestamptz not null
