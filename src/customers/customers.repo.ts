@@ -1,4 +1,4 @@
-import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type SqlBool, sql } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { CustomerFilter } from './customers.schemas.js';
 
@@ -43,30 +43,31 @@ export function createCustomersRepo(db: Kysely<Tables>) {
     let q = db.selectFrom('customers').where('org_id', '=', orgId).where('deleted_at', 'is', null);
     if (filter.q) {
       const pattern = `%${escapeLike(filter.q)}%`;
-      // The same expression as the trigram index, so that a search over 100k customers stays fast.
+      // The same expression as the search index (with the organization and the risk level), so that a search over
+      // 100k customers stays fast.
       q = q.where(sql<SqlBool>`(coalesce(name, '') || ' ' || coalesce(email, '')) ilike ${pattern}`);
     }
     if (filter.risk && filter.risk.length > 0) {
-      const levels = filter.risk.filter((r) => r !== 'none');
-      const none = filter.risk.includes('none');
-      q = q.where((eb) => {
-        const ors: Expression<SqlBool>[] = [];
-        if (levels.length > 0) ors.push(eb('risk_level', 'in', levels));
-        if (none) ors.push(eb('risk_level', 'is', null));
-        return eb.or(ors);
-      });
+      // "none" (no score) is a level like the others, and the search index's own expression.
+      q = q.where(sql<SqlBool>`coalesce(risk_level, 'none') = any(${filter.risk}::text[])`);
     }
     return q;
   }
 
-  function ordered<Q extends { orderBy: (...args: never[]) => unknown }>(query: Q, filter: CustomerFilter): Q {
+  /**
+   * Orders a filtered list. `sortMatches` (with a search): find the matches through the search index, then sort
+   * them — counting them visits them all anyway. Left to itself, the planner may walk a sort index instead,
+   * filtering as it goes, and read most of the table when few customers match; an expression no index has (same
+   * values) keeps it from that.
+   */
+  function ordered<Q extends { orderBy: (...args: never[]) => unknown }>(query: Q, filter: CustomerFilter, sortMatches: boolean): Q {
     const desc = (filter.order ?? (DEFAULT_DESC.has(filter.sort) ? 'desc' : 'asc')) === 'desc';
     const dir = desc ? sql`desc` : sql`asc`;
     const column = {
-      name: sql`lower(coalesce(name, email, external_id))`,
-      mrr: sql`mrr_major`,
-      score: sql`score`,
-      last_payment: sql`last_payment_at`,
+      name: sortMatches ? sql`lower(coalesce(name, email, external_id)) || ''` : sql`lower(coalesce(name, email, external_id))`,
+      mrr: sortMatches ? sql`mrr_major + 0` : sql`mrr_major`,
+      score: sortMatches ? sql`score + 0` : sql`score`,
+      last_payment: sortMatches ? sql`last_payment_at + interval '0 seconds'` : sql`last_payment_at`,
     }[filter.sort];
     // Customers without a score or a payment come last whichever the direction; id breaks ties for stable pages.
     return (query as any).orderBy(sql`${column} ${dir} nulls last`).orderBy('id', desc ? 'desc' : 'asc') as Q;
@@ -76,7 +77,7 @@ export function createCustomersRepo(db: Kysely<Tables>) {
     async list(orgId: string, filter: CustomerFilter, limit: number, offset: number) {
       const base = filtered(orgId, filter);
       const [rows, count] = await Promise.all([
-        ordered(base.select(summaryColumns), filter).limit(limit).offset(offset).execute(),
+        ordered(base.select(summaryColumns), filter, Boolean(filter.q)).limit(limit).offset(offset).execute(),
         base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
       ]);
       return { rows, total: Number(count.n) };
@@ -85,7 +86,10 @@ export function createCustomersRepo(db: Kysely<Tables>) {
     /** The filtered list in chunks, for exports. */
     async *each(orgId: string, filter: CustomerFilter, chunk = 2000) {
       for (let offset = 0; ; offset += chunk) {
-        const rows = await ordered(filtered(orgId, filter).select(exportColumns), filter).limit(chunk).offset(offset).execute();
+        const rows = await ordered(filtered(orgId, filter).select(exportColumns), filter, Boolean(filter.q))
+          .limit(chunk)
+          .offset(offset)
+          .execute();
         if (rows.length > 0) yield rows;
         if (rows.length < chunk) return;
       }

@@ -5,7 +5,8 @@ import { type Kysely, sql } from 'kysely';
 // sentence are derived from it when read, so a configuration change rewrites no explanation; relative times in
 // sentences are rendered when read, so a daily re-score rewrites only what really moved. Beside them, what the
 // invoices say about MRR, so that a re-score reads invoices only when they changed. The customer row keeps
-// what the list sorts and filters by (score, level, MRR), and is rewritten only when one of those changes.
+// what the list sorts and filters by (score, level, MRR), and is rewritten only when one of those changes; its
+// search index now also covers the organization and the risk level.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     create table customer_scores (
@@ -41,5 +42,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     -- Now the digest of the list columns only (score, level, MRR, last payment); null makes the next re-score write them.
     alter table customers rename column score_fingerprint to summary_fingerprint;
     update customers set summary_fingerprint = null where summary_fingerprint is not null;
+
+    -- Search within a risk level ("red customers named Acme", with its total) from the index alone, instead of
+    -- fetching every name match to check its level: the organization and the level join the trigrams.
+    create extension if not exists btree_gin;
+    drop index customers_search_idx;
+    create index customers_search_idx on customers
+      using gin (org_id, coalesce(risk_level, 'none'), (coalesce(name, '') || ' ' || coalesce(email, '')) gin_trgm_ops)
+      where deleted_at is null;
+    -- The planner's picture of how customers spread over levels (it has none for an expression otherwise).
+    create statistics customers_risk_level_stats on (coalesce(risk_level, 'none')) from customers;
   `.execute(db);
 }
