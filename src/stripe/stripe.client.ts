@@ -66,13 +66,40 @@ export interface RetryOptions {
   baseDelayMs?: number;
   signal?: AbortSignal;
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
+  /** Shared by calls against the same account: a rate limit met by one holds them all back. */
+  gate?: RateGate;
 }
+
+export interface RateGate {
+  wait(): Promise<void>;
+  hold(ms: number): void;
+}
+
+/**
+ * After a rate limit, no call through the gate goes to Stripe until the back-off is over: calls running side by
+ * side (a sync's streams) would otherwise each meet the limit in turn, and every refused call counts against it.
+ */
+export function createRateGate(): RateGate {
+  let until = 0;
+  return {
+    async wait() {
+      for (let ms = until - Date.now(); ms > 0; ms = until - Date.now()) await new Promise((r) => setTimeout(r, ms));
+    },
+    hold(ms: number) {
+      until = Math.max(until, Date.now() + ms);
+    },
+  };
+}
+
+/** How long a rate limit holds back the calls sharing a gate: about what is left of the limit's one-second window. */
+const GATE_HOLD_MS = 600;
 
 /** Retries rate limits (429), Stripe 5xx and connection errors with exponential back-off and jitter. */
 export async function withStripeRetry<T>(fn: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
   const maxAttempts = options.maxAttempts ?? 8;
   const base = options.baseDelayMs ?? 250;
   for (let attempt = 1; ; attempt++) {
+    await options.gate?.wait();
     try {
       return await fn();
     } catch (err) {
@@ -80,6 +107,7 @@ export async function withStripeRetry<T>(fn: () => Promise<T>, options: RetryOpt
       const rateLimited = (err as { statusCode?: number }).statusCode === 429;
       // Rate limits are per second: waiting less than that only burns requests.
       const delay = Math.min(30_000, Math.max(rateLimited ? 1000 : 0, base * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5));
+      if (rateLimited) options.gate?.hold(GATE_HOLD_MS);
       options.onRetry?.(err, attempt, delay);
       await new Promise((r) => setTimeout(r, delay));
     }

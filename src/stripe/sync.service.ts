@@ -5,7 +5,7 @@ import type { AppLogger } from '../app/logger.js';
 import type { Database } from '../db/schema.js';
 import { enqueue } from '../jobs/jobs.registry.js';
 import type { JobMeta } from '../jobs/jobs.worker.js';
-import { type RetryOptions, type StripePlatform, withStripeRetry } from './stripe.client.js';
+import { createRateGate, type RateGate, type RetryOptions, type StripePlatform, withStripeRetry } from './stripe.client.js';
 import { createStripeDataRepo, type SourceVersion } from './stripe-data.repo.js';
 import { mapCharge, mapCustomer, mapInvoice, mapSubscription, type CustomerRow } from './stripe.mapping.js';
 import { syncJob } from './sync.jobs.js';
@@ -176,7 +176,14 @@ export function createSyncService(deps: SyncDeps) {
     });
   }
 
-  async function runStream(run: SyncRunRow, token: string, key: string, stripe: Stripe, signal: AbortSignal): Promise<void> {
+  async function runStream(
+    run: SyncRunRow,
+    token: string,
+    key: string,
+    stripe: Stripe,
+    signal: AbortSignal,
+    gate: RateGate,
+  ): Promise<void> {
     const name = streamOf(key);
     const stream = STREAMS[name];
     let cursor = run.cursors[key] ?? { after: null, done: false };
@@ -197,6 +204,7 @@ export function createSyncService(deps: SyncDeps) {
         {
           ...deps.retry,
           signal,
+          gate,
           onRetry: (err, attempt, delay) =>
             logger.warn(
               { stream: name, attempt, delay, status: (err as { statusCode?: number }).statusCode },
@@ -239,9 +247,11 @@ export function createSyncService(deps: SyncDeps) {
     const abort = new AbortController();
     const onAbort = () => abort.abort();
     meta.signal.addEventListener('abort', onAbort);
+    // The streams share the account's rate limit: one meeting it holds them all back.
+    const gate = createRateGate();
     try {
       const results = await Promise.allSettled(
-        Object.keys(run.cursors).map((key) => runStream(run as SyncRunRow, token, key, stripe, abort.signal)),
+        Object.keys(run.cursors).map((key) => runStream(run as SyncRunRow, token, key, stripe, abort.signal, gate)),
       );
       const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason;
       if (failure) {
