@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { describeRefusals, takePulseScoreRefusals } from '../emulator/audit.js';
 import { alertsBench } from './alerts.bench.js';
 import { emulatorBench } from './emulator.bench.js';
 import { scoringBench } from './scoring.bench.js';
@@ -42,7 +43,11 @@ async function main() {
   if (resultFile) {
     // A child run: one benchmark, results handed back through a file.
     const bench = selected[0]!;
-    await writeFile(resultFile, JSON.stringify(await bench.run()));
+    const benchResults = await bench.run();
+    // A benchmark whose PulseScore made a request Stripe would refuse measured something that cannot happen.
+    const refused = takePulseScoreRefusals();
+    if (refused.length > 0) throw new Error(`the Stripe emulator refused PulseScore requests:\n${describeRefusals(refused)}`);
+    await writeFile(resultFile, JSON.stringify(benchResults));
     return;
   }
   for (const bench of selected) {

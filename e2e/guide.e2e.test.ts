@@ -32,10 +32,15 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  // The demo's emulator refuses what Stripe refuses: any request PulseScore made that it refused fails the run.
+  const audit = emulatorOrigin
+    ? ((await (await fetch(`${emulatorOrigin}/_emulator/audit`)).json()) as { refusals: { client: string | null }[] })
+    : null;
   await browser?.close();
   if (server) await stop(server);
   await killAll();
   await database?.drop();
+  expect(audit?.refusals.filter((r) => r.client !== null) ?? []).toEqual([]);
 });
 
 let counter = 0;

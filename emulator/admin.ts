@@ -3,9 +3,12 @@ import type { Emulator } from './emulator.js';
 import { StripeApiError } from './errors.js';
 import { addInterval } from './objects/periods.js';
 import { deauthorized } from './oauth.js';
+import { resolveDispute } from './resources/disputes.js';
 import { cadence } from './resources/subscriptions.js';
 import { loadScenario } from './scenario/load.js';
-import { parseScenario } from './scenario/schema.js';
+import { parseScenario, ScenarioError } from './scenario/schema.js';
+import type { Account } from './state.js';
+import { EMBEDDED_LIST_LIMIT } from './sublists.js';
 
 const bad = (message: string) => new StripeApiError(400, 'invalid_request_error', message);
 const notFound = (what: string) => new StripeApiError(404, 'invalid_request_error', `No such ${what}.`, 'resource_missing');
@@ -34,6 +37,23 @@ function setBoolean(target: Record<string, any>, key: string, value: unknown) {
   target[key] = value;
 }
 
+/**
+ * How many more requests a client needs, beyond the lists themselves, to read every embedded list that the API
+ * cuts to its first page (invoice lines, subscription items), in pages of `page`: benchmarks use it to know the
+ * fewest requests a complete sync can make.
+ */
+function sublistPages(account: Account, invoicesSince: number, page: number) {
+  if (!Number.isInteger(page) || page < 1 || page > 100) throw bad('page must be an integer from 1 to 100.');
+  const extra = (n: number) => (n > EMBEDDED_LIST_LIMIT ? Math.ceil((n - EMBEDDED_LIST_LIMIT) / page) : 0);
+  return {
+    invoiceLinePages: account.store
+      .all('invoice')
+      .filter((i) => i.created >= invoicesSince)
+      .reduce((sum, i) => sum + extra(i.lines.data.length), 0),
+    subscriptionItemPages: account.store.all('subscription').reduce((sum, s) => sum + extra(s.items.data.length), 0),
+  };
+}
+
 export function configView(emulator: Emulator) {
   return {
     realism: emulator.realism,
@@ -45,7 +65,8 @@ export function configView(emulator: Emulator) {
 /** Switches, stats and test helpers under `/_emulator/` (not part of Stripe's API). */
 export async function handleAdmin(emulator: Emulator, method: string, url: URL, raw: string): Promise<unknown> {
   const parts = url.pathname.split('/').filter(Boolean).slice(1);
-  const route = `${method} /${parts.map((p, i) => ((i > 0 && parts[i - 1] === 'accounts') || (i > 0 && parts[i - 1] === 'subscriptions') ? ':id' : p)).join('/')}`;
+  const placeholders = ['accounts', 'subscriptions', 'disputes'];
+  const route = `${method} /${parts.map((p, i) => (i > 0 && placeholders.includes(parts[i - 1]!) ? ':id' : p)).join('/')}`;
   switch (route) {
     case 'GET /health':
       return { ok: true };
@@ -78,6 +99,17 @@ export async function handleAdmin(emulator: Emulator, method: string, url: URL, 
         emulator.platform.redirectUris = body.platform.redirectUris;
       }
       return configView(emulator);
+    }
+    case 'GET /audit':
+      // The requests the emulator refused under Stripe's rules (see audit.ts), newest last.
+      return { refusals: emulator.audit.refusals, pulsescore: emulator.audit.ofPulseScore().length };
+    case 'POST /audit/reset':
+      emulator.audit.reset();
+      return { refusals: [] };
+    case 'GET /accounts/:id/sublists': {
+      const account = emulator.accounts.get(parts[1]!);
+      if (!account) throw notFound('account');
+      return sublistPages(account, Number(url.searchParams.get('invoices_since') ?? 0), Number(url.searchParams.get('page') ?? 100));
     }
     case 'GET /stats':
       return { ...emulator.stats, webhooks: emulator.dispatcher.stats };
@@ -116,8 +148,17 @@ export async function handleAdmin(emulator: Emulator, method: string, url: URL, 
     }
     case 'POST /accounts/:id/subscriptions/:id/renew':
       return renew(emulator, parts[1]!, parts[3]!, json(raw));
+    case 'POST /accounts/:id/disputes/:id/resolve':
+      return resolve(emulator, parts[1]!, parts[3]!, json(raw));
     case 'POST /scenario': {
-      const scenario = parseScenario(json(raw));
+      let scenario;
+      try {
+        scenario = parseScenario(json(raw), emulator.now());
+      } catch (err) {
+        // A malformed scenario is the caller's mistake: a 400 naming each problem, not a 500.
+        if (err instanceof ScenarioError) throw bad(err.message);
+        throw err;
+      }
       const summary = loadScenario(emulator, scenario);
       return summary;
     }
@@ -162,4 +203,18 @@ function renew(emulator: Emulator, accountId: string, subId: string, body: Recor
   if (before.status !== sub.status) previous.status = before.status;
   emulator.emit(account, 'customer.subscription.updated', sub, previous);
   return { subscription: sub.id, status: sub.status, invoice: invoice.id, charge: charge?.id ?? null };
+}
+
+/**
+ * Decides an open dispute, as the cardholder's bank would: `{ "status": "won" }` or `{ "status": "lost" }`
+ * (an inquiry won closes as `warning_closed`; one lost has become a chargeback and is lost). Sends
+ * `charge.dispute.closed` and the funds event, and answers the dispute.
+ */
+function resolve(emulator: Emulator, accountId: string, disputeId: string, body: Record<string, any>) {
+  const account = emulator.accounts.get(accountId);
+  if (!account) throw notFound('account');
+  const dispute = account.store.get(disputeId, 'dispute');
+  if (!dispute) throw notFound('dispute');
+  if (body.status !== 'won' && body.status !== 'lost') throw bad('status must be "won" or "lost".');
+  return resolveDispute(emulator, account, dispute, body.status);
 }

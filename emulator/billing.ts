@@ -59,21 +59,42 @@ export interface BillOptions {
   emitEvents: boolean;
 }
 
-/** Invoices one period of a subscription and, unless `outcome` is none, charges it. */
+/**
+ * Whether a billing period lies within the subscription's trial. Such a period is invoiced at once, for 0: "When
+ * creating a subscription with a trial period, no payment method is required for the customer. An immediate
+ * invoice is still created, but for $0" (https://docs.stripe.com/billing/subscriptions/trials). A zero invoice
+ * is paid when finalized, and nothing is charged.
+ */
+export function inTrial(sub: StripeObject, period: { start: number; end: number }): boolean {
+  return (
+    typeof sub.trial_start === 'number' &&
+    typeof sub.trial_end === 'number' &&
+    period.start >= sub.trial_start &&
+    period.end <= sub.trial_end
+  );
+}
+
+/** Invoices one period of a subscription and, unless `outcome` is none, charges it; a trial period is invoiced for 0. */
 export function billPeriod(emulator: Emulator, account: Account, sub: StripeObject, options: BillOptions) {
   const ctx = { ...emulator.context(account), now: options.created };
   const customer = account.store.get(sub.customer, 'customer');
+  // Only the invoice made at creation covers the trial; a cycle run during a trial (the renew switch) ends it.
+  const trial = options.billingReason === 'subscription_create' && inTrial(sub, options.period);
   const lines: InvoiceLineInput[] = sub.items.data.map((item: StripeObject) => {
     const price = account.store.get(item.price.id) ?? item.price;
     const quantity = item.quantity ?? 0;
+    const product = account.store.get(price.product)?.name ?? 'Subscription';
     return {
-      amount: itemAmount(price, quantity, account.store.hidden(price.id)._tiers),
-      description: `${quantity} × ${account.store.get(price.product)?.name ?? 'Subscription'} (at ${price.unit_amount ?? 'tiered'} / ${price.recurring?.interval ?? 'month'})`,
+      amount: trial ? 0 : itemAmount(price, quantity, account.store.hidden(price.id)._tiers),
+      description: trial
+        ? `Trial period for ${product}`
+        : `${quantity} × ${product} (at ${price.unit_amount ?? 'tiered'} / ${price.recurring?.interval ?? 'month'})`,
       quantity,
       period: options.period,
       subscription: sub.id,
       subscription_item: item.id,
       price_id: price.id,
+      product_id: price.product,
       unit_amount_decimal: price.unit_amount_decimal,
     };
   });

@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { handleAdmin } from './admin.js';
+import { type Refusal, RequestAudit } from './audit.js';
 import { OAuthError, StripeApiError } from './errors.js';
 import { parseForm } from './form.js';
 import type { BuildContext } from './objects/common.js';
@@ -10,6 +11,7 @@ import { handleOAuth } from './oauth.js';
 import { Random } from './random.js';
 import { registerResources } from './resources/index.js';
 import { Router } from './router.js';
+import { truncateSublists } from './sublists.js';
 import { type Account, createAccount, IdGenerator, Store, type StripeObject } from './state.js';
 import { type DeliveryOptions, WebhookDispatcher } from './webhooks.js';
 
@@ -44,7 +46,20 @@ export interface EmulatorOptions {
   webhooks?: Partial<DeliveryOptions>;
   /** Current time in milliseconds; tests may pin it. */
   now?: () => number;
+  /** Told of every request refused under Stripe's rules (see `audit.ts`); the demo logs them. */
+  onRefusal?: (refusal: Refusal) => void;
 }
+
+/** A POST's outcome kept under its `Idempotency-Key`, replayed to a retry of the same request. */
+interface IdempotentResult {
+  fingerprint: string;
+  status: number;
+  body: unknown;
+  expiresAt: number;
+}
+
+/** Stripe keeps idempotency keys for at least 24 hours (https://docs.stripe.com/api/idempotent_requests). */
+const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 
 export interface EmulatorStats {
   requests: number;
@@ -84,6 +99,9 @@ export class Emulator {
   readonly stats: EmulatorStats = { requests: 0, byAccount: {}, byRoute: {}, rateLimited: 0, injectedErrors: 0 };
   readonly dispatcher: WebhookDispatcher;
   readonly platformAccount: Account;
+  readonly audit = new RequestAudit();
+  private readonly onRefusal: ((refusal: Refusal) => void) | undefined;
+  private readonly idempotent = new Map<string, IdempotentResult>();
   private readonly router = new Router();
   private readonly windows = new Map<string, { second: number; count: number }>();
   private readonly clock: () => number;
@@ -93,6 +111,7 @@ export class Emulator {
     this.random = new Random(options.seed ?? 42);
     this.ids = new IdGenerator(this.random);
     this.clock = options.now ?? Date.now;
+    this.onRefusal = options.onRefusal;
     this.platform = { ...DEFAULT_PLATFORM, ...options.platform };
     this.realism = { rateLimitEnabled: true, rateLimitLive: 100, rateLimitTest: 25, errorRate: 0, latencyMs: 0, ...options.realism };
     this.webhookOptions = { retryBaseMs: 1000, maxAttempts: 8, outOfOrderMs: 0, duplicates: false, ...options.webhooks };
@@ -133,7 +152,8 @@ export class Emulator {
   /** Records an event for a change and delivers it to the account's endpoints and, for Connect, the platform's. */
   emit(account: Account, type: string, object: StripeObject, previousAttributes?: Record<string, unknown>): StripeObject {
     const connect = account !== this.platformAccount;
-    const snapshot = structuredClone(account.store.get(object.id) ?? object);
+    // An event carries the object as the API serves it, embedded lists cut to their first page.
+    const snapshot = structuredClone(truncateSublists(account.store.get(object.id) ?? object));
     const event = buildEvent(this.context(account), {
       type,
       object: snapshot,
@@ -211,6 +231,16 @@ export class Emulator {
         `Expired API Key provided: ${masked}. Application access may have been revoked.`,
         'api_key_expired',
       );
+    // Only a platform acts on other accounts: an account's own key with `Stripe-Account` naming another
+    // account is refused (https://docs.stripe.com/connect/authentication#stripe-account-header).
+    if (target && target !== account.id) {
+      throw new StripeApiError(
+        403,
+        'invalid_request_error',
+        `The provided key '${masked}' does not have access to account '${target}' (or that account does not exist). Application access may have been revoked.`,
+        'account_invalid',
+      );
+    }
     return { account, viaPlatform: false };
   }
 
@@ -252,7 +282,13 @@ export class Emulator {
       }
       await this.handleApi(req, res, url);
     } catch (err) {
-      if (err instanceof StripeApiError) return this.send(res, err.status, err.toJSON());
+      if (err instanceof StripeApiError) {
+        if (url.pathname.startsWith('/v1/')) {
+          const refusal = this.audit.record(req, `${url.pathname}${url.search}`.slice(0, 500), err);
+          if (refusal) this.onRefusal?.(refusal);
+        }
+        return this.send(res, err.status, err.toJSON());
+      }
       if (err instanceof OAuthError) return this.send(res, err.status, { error: err.error, error_description: err.description });
       this.send(res, 500, { error: { type: 'api_error', message: 'An unexpected error occurred in the emulator.' } });
     }
@@ -262,12 +298,16 @@ export class Emulator {
     this.stats.requests++;
     const method = req.method ?? 'GET';
     const matched = this.router.match(method, url.pathname);
-    if (!matched) throw new StripeApiError(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${url.pathname}).`);
-    if ('methodNotAllowed' in matched)
-      throw new StripeApiError(405, 'invalid_request_error', `Unrecognized request URL (${method}: ${url.pathname}).`);
+    // Stripe answers an unknown path and a known path with an unsupported method alike: 404.
+    if (!matched)
+      throw new StripeApiError(
+        404,
+        'invalid_request_error',
+        `Unrecognized request URL (${method}: ${url.pathname}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
+      );
     const { account, viaPlatform } = this.authenticate(req);
     this.stats.byAccount[account.id] = (this.stats.byAccount[account.id] ?? 0) + 1;
-    const routeKey = `${method} ${url.pathname.replace(/\/(cus|sub|si|ch|in|prod|price|evt|we|di)_[A-Za-z0-9]+/g, '/:id')}`;
+    const routeKey = `${method} ${url.pathname.replace(/\/(cus|sub|si|ch|in|il|prod|price|evt|we|di|re|dp)_[A-Za-z0-9]+/g, '/:id')}`;
     this.stats.byRoute[routeKey] = (this.stats.byRoute[routeKey] ?? 0) + 1;
     if (this.rateLimited(account)) {
       this.stats.rateLimited++;
@@ -290,8 +330,50 @@ export class Emulator {
     } catch {
       throw new StripeApiError(400, 'invalid_request_error', 'Invalid request: the parameters could not be parsed.');
     }
-    const body = await matched.handler({ emulator: this, account, path: matched.path, params, viaPlatform, req });
-    this.send(res, 200, body);
+    const run = async () => matched.handler({ emulator: this, account, path: matched.path, params, viaPlatform, req });
+    const key = req.headers['idempotency-key'];
+    if (method !== 'POST' || typeof key !== 'string' || key === '') return this.send(res, 200, await run());
+    const replay = await this.idempotently(account, key, `${url.pathname}?${raw}`, run);
+    this.send(res, replay.status, replay.body, replay.replayed ? { 'idempotent-replayed': 'true' } : {});
+  }
+
+  /**
+   * Stripe's idempotent requests (https://docs.stripe.com/api/idempotent_requests): the first outcome of a POST
+   * under a key is saved once the endpoint started executing (a success or a card error, not a parameter
+   * error) and replayed for the same key, with `Idempotent-Replayed: true`; the same key with different
+   * parameters is an `idempotency_error`. Keys live 24 hours, per account; GET and DELETE ignore them.
+   */
+  private async idempotently(
+    account: Account,
+    key: string,
+    fingerprint: string,
+    run: () => Promise<unknown>,
+  ): Promise<{ status: number; body: unknown; replayed: boolean }> {
+    if (key.length > 255)
+      throw new StripeApiError(400, 'invalid_request_error', 'Idempotency keys can be at most 255 characters long.', 'parameter_invalid');
+    const slot = `${account.id}:${key}`;
+    const now = this.clock();
+    const saved = this.idempotent.get(slot);
+    if (saved && saved.expiresAt > now) {
+      if (saved.fingerprint !== fingerprint) {
+        throw new StripeApiError(
+          400,
+          'idempotency_error',
+          `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
+        );
+      }
+      return { status: saved.status, body: saved.body, replayed: true };
+    }
+    const keep = (status: number, body: unknown) =>
+      this.idempotent.set(slot, { fingerprint, status, body, expiresAt: now + IDEMPOTENCY_TTL_MS });
+    try {
+      const body = await run();
+      keep(200, body);
+      return { status: 200, body, replayed: false };
+    } catch (err) {
+      if (err instanceof StripeApiError && err.type === 'card_error') keep(err.status, err.toJSON());
+      throw err;
+    }
   }
 
   async listen(port = 0, host = '127.0.0.1'): Promise<{ url: string; port: number }> {

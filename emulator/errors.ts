@@ -17,6 +17,9 @@ export class StripeApiError extends Error {
         type: this.type,
         message: this.message,
         ...(this.code ? { code: this.code } : {}),
+        // Coded errors link to their page, e.g. https://stripe.com/docs/error-codes/resource-missing
+        // (https://docs.stripe.com/api/errors: `doc_url`).
+        ...(this.code ? { doc_url: `https://stripe.com/docs/error-codes/${this.code.replace(/_/g, '-')}` } : {}),
         ...(this.param ? { param: this.param } : {}),
         ...this.extra,
       },

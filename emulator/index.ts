@@ -48,11 +48,11 @@ export async function startEmulator(options: StartOptions = {}): Promise<Running
         throw new ScenarioError(`Cannot read scenario ${options.scenarioFile}: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    loaded = loadScenario(emulator, parseScenario(raw));
+    loaded = loadScenario(emulator, parseScenario(raw, emulator.now()));
   } else if (options.customers !== undefined && options.customers > 0) {
     loaded = loadScenario(
       emulator,
-      parseScenario(generateScenario({ customers: options.customers, seed: options.seed ?? 42, ...options.generate })),
+      parseScenario(generateScenario({ customers: options.customers, seed: options.seed ?? 42, ...options.generate }), emulator.now()),
     );
   }
   const { url, port } = await emulator.listen(options.port ?? 0, options.host ?? '127.0.0.1');

@@ -38,15 +38,13 @@ export class Router {
     this.routes.push({ method, pattern, keys, handler });
   }
 
-  match(method: string, pathname: string): { handler: Handler; path: Record<string, string> } | { methodNotAllowed: true } | null {
-    let pathMatched = false;
+  match(method: string, pathname: string): { handler: Handler; path: Record<string, string> } | null {
     for (const r of this.routes) {
+      if (r.method !== method) continue;
       const m = r.pattern.exec(pathname);
       if (!m) continue;
-      pathMatched = true;
-      if (r.method !== method) continue;
       return { handler: r.handler, path: Object.fromEntries(r.keys.map((k, i) => [k, decodeURIComponent(m[i + 1]!)])) };
     }
-    return pathMatched ? { methodNotAllowed: true } : null;
+    return null;
   }
 }

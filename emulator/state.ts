@@ -16,7 +16,10 @@ export class Store {
     return obj && (!type || obj.object === type) ? obj : undefined;
   }
 
-  /** Stores an object; keys starting with `_` are kept aside as emulator-only data (see `hidden`). */
+  /**
+   * Stores an object; keys starting with `_` are kept aside as emulator-only data (see `hidden`). Returns the
+   * object as stored, without them, so that nothing emulator-only is ever served.
+   */
   put(obj: StripeObject): StripeObject {
     if (!this.seq.has(obj.id)) this.seq.set(obj.id, this.counter++);
     let visible = obj;
@@ -33,7 +36,7 @@ export class Store {
     const bucket = this.bucket(obj.object);
     bucket.ids.add(obj.id);
     bucket.sorted = null;
-    return obj;
+    return visible;
   }
 
   hidden(id: string): Record<string, any> {

@@ -27,6 +27,7 @@ export function buildProduct(ctx: BuildContext, input: ProductInput) {
     shippable: null,
     statement_descriptor: null,
     tax_code: null,
+    tax_details: null,
     type: 'service',
     unit_label: null,
     updated: created,

@@ -1,4 +1,4 @@
-import { type BuildContext, emptyAddress, list, type Metadata } from './common.js';
+import { type BuildContext, emptyAddress, type Metadata } from './common.js';
 
 /** Decline codes and the messages Stripe shows for them. */
 export const FAILURES: Record<string, { message: string; decline_code: string; network_status: string; type: string }> = {
@@ -49,6 +49,13 @@ export const FAILURES: Record<string, { message: string; decline_code: string; n
 
 export type ChargeStatus = 'succeeded' | 'pending' | 'failed';
 
+/**
+ * Uncaptured charges expire after 7 days: "Uncaptured payments expire a set number of days after they are
+ * created (7 by default), after which they are marked as refunded and capture attempts will fail"
+ * (https://docs.stripe.com/api/charges/capture).
+ */
+export const CAPTURE_WINDOW_SECONDS = 7 * 86400;
+
 export interface ChargeInput {
   id?: string;
   amount: number;
@@ -61,6 +68,13 @@ export interface ChargeInput {
   created?: number;
   receipt_email?: string | null;
   billing_name?: string | null;
+  /**
+   * False for an authorization to be captured later (`capture=false`). Such a charge is `succeeded`, `paid` and
+   * not `captured`, with `amount_captured` 0: "If the charge was created without capturing, this Boolean
+   * represents whether it is still uncaptured or has since been captured" and `paid` is "true if the charge
+   * succeeded, or was successfully authorized for later capture" (https://docs.stripe.com/api/charges/object).
+   */
+  captured?: boolean;
 }
 
 export function buildCharge(ctx: BuildContext, input: ChargeInput) {
@@ -68,16 +82,19 @@ export function buildCharge(ctx: BuildContext, input: ChargeInput) {
   const failed = input.status === 'failed';
   const code = failed ? (input.failure_code ?? 'card_declined') : null;
   const failure = code ? (FAILURES[code] ?? FAILURES.card_declined!) : null;
+  const succeeded = input.status === 'succeeded';
+  const captured = succeeded && input.captured !== false;
   return {
     id,
     object: 'charge',
     amount: input.amount,
-    amount_captured: input.status === 'succeeded' ? input.amount : 0,
+    amount_captured: captured ? input.amount : 0,
     amount_refunded: 0,
     application: null,
     application_fee: null,
     application_fee_amount: null,
-    balance_transaction: input.status === 'succeeded' ? ctx.ids.id('txn', 24) : null,
+    // An authorization moves no money yet: its balance transaction comes with the capture.
+    balance_transaction: captured ? ctx.ids.id('txn', 24) : null,
     billing_details: {
       address: emptyAddress(),
       email: input.receipt_email ?? null,
@@ -86,7 +103,7 @@ export function buildCharge(ctx: BuildContext, input: ChargeInput) {
       tax_id: null,
     },
     calculated_statement_descriptor: 'PULSESCORE DEMO',
-    captured: input.status === 'succeeded',
+    captured,
     created: input.created ?? ctx.now,
     currency: input.currency.toLowerCase(),
     customer: input.customer,
@@ -111,15 +128,17 @@ export function buildCharge(ctx: BuildContext, input: ChargeInput) {
             seller_message: failure ? 'The bank did not return any further details with this decline.' : 'Payment complete.',
             type: failure ? failure.type : 'authorized',
           },
-    paid: input.status === 'succeeded',
+    paid: succeeded,
     payment_intent: null,
     payment_method: ctx.ids.id('card', 24),
     payment_method_details: null,
     receipt_email: input.receipt_email ?? null,
     receipt_number: null,
-    receipt_url: input.status === 'succeeded' ? `https://pay.stripe.com/receipts/${id}` : null,
+    receipt_url: succeeded ? `https://pay.stripe.com/receipts/${id}` : null,
     refunded: false,
-    refunds: list([], `/v1/charges/${id}/refunds`),
+    // No `refunds` list: "The Charge object no longer auto-expands refunds" since API version 2022-11-15
+    // (https://docs.stripe.com/changelog/2022-11-15/deprecates-charges-auto-expand); `expand[]=refunds`
+    // computes them (resources/refunds.ts).
     review: null,
     shipping: null,
     source: null,
@@ -130,4 +149,17 @@ export function buildCharge(ctx: BuildContext, input: ChargeInput) {
     transfer_data: null,
     transfer_group: null,
   };
+}
+
+/** What can still be refunded: the amount less what is already refunded (or released at capture). */
+export const refundableAmount = (charge: Record<string, any>): number => charge.amount - charge.amount_refunded;
+
+/**
+ * Records a refund on a charge: `amount_refunded` grows and `refunded` becomes true only once the whole amount
+ * is refunded — "If the charge is only partially refunded, this attribute will still be false"
+ * (https://docs.stripe.com/api/charges/object#charge_object-refunded).
+ */
+export function applyRefund(charge: Record<string, any>, amount: number): void {
+  charge.amount_refunded += amount;
+  charge.refunded = charge.amount_refunded >= charge.amount;
 }

@@ -10,6 +10,8 @@ export interface InvoiceLineInput {
   subscription: string | null;
   subscription_item: string | null;
   price_id: string | null;
+  /** The price's product, named beside it under `pricing.price_details` (required with a price). */
+  product_id?: string;
   unit_amount_decimal: string | null;
   discount_amount?: number;
 }
@@ -42,9 +44,14 @@ export function buildInvoiceLine(ctx: BuildContext, invoice: { id: string; curre
       : null,
     period: input.period,
     pretax_credit_amounts: [],
-    pricing: input.price_id
-      ? { type: 'price_details', unit_amount_decimal: input.unit_amount_decimal, price_details: { price: input.price_id, product: null } }
-      : null,
+    pricing:
+      input.price_id && input.product_id
+        ? {
+            type: 'price_details',
+            unit_amount_decimal: input.unit_amount_decimal,
+            price_details: { price: input.price_id, product: input.product_id },
+          }
+        : null,
     quantity: input.quantity,
     quantity_decimal: input.quantity === null ? null : String(input.quantity),
     subscription: input.subscription,
@@ -155,7 +162,8 @@ export function buildInvoice(ctx: BuildContext, input: InvoiceInput) {
       paid_at: paid ? (input.paid_at ?? created) : null,
       voided_at: input.status === 'void' ? created : null,
     },
-    subscription: input.subscription ?? null,
+    // No top-level `subscription` since API version 2025-03-31.basil: it moved to `parent.subscription_details`
+    // (https://docs.stripe.com/changelog/basil/2025-03-31/adds-new-parent-field-to-invoicing-objects).
     subtotal,
     subtotal_excluding_tax: subtotal,
     test_clock: null,

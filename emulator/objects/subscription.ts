@@ -24,6 +24,8 @@ export function buildSubscriptionItem(
     created: input.created ?? ctx.now,
     current_period_end: input.period.end,
     current_period_start: input.period.start,
+    // Trial offers (item-level trials) are not emulated.
+    current_trial: null,
     discounts: input.discounts ?? [],
     metadata: input.metadata ?? {},
     plan: planFromPrice(input.price),
@@ -55,6 +57,7 @@ export interface SubscriptionInput {
   metadata?: Metadata;
   collection_method?: 'charge_automatically' | 'send_invoice';
   description?: string | null;
+  billing_mode?: 'classic' | 'flexible';
 }
 
 export function buildSubscription(ctx: BuildContext, input: SubscriptionInput) {
@@ -66,13 +69,16 @@ export function buildSubscription(ctx: BuildContext, input: SubscriptionInput) {
     automatic_tax: { enabled: false, liability: null, disabled_reason: null },
     billing_cycle_anchor: input.billing_cycle_anchor,
     billing_cycle_anchor_config: null,
-    billing_mode: { type: 'classic', flexible: null },
+    billing_mode:
+      input.billing_mode === 'flexible'
+        ? { type: 'flexible', flexible: { proration_discounts: 'included' }, updated_at: input.created }
+        : { type: 'classic', flexible: null },
     billing_schedules: [],
     billing_thresholds: null,
     cancel_at: input.cancel_at ?? null,
     cancel_at_period_end: input.cancel_at_period_end ?? false,
     canceled_at: input.canceled_at ?? null,
-    cancellation_details: { comment: null, feedback: null, reason: input.cancellation_reason ?? null },
+    cancellation_details: { comment: null, feedback: null, feedback_option: null, reason: input.cancellation_reason ?? null },
     collection_method: input.collection_method ?? 'charge_automatically',
     created: input.created,
     currency: input.currency,
@@ -104,7 +110,7 @@ export function buildSubscription(ctx: BuildContext, input: SubscriptionInput) {
     test_clock: null,
     transfer_data: null,
     trial_end: input.trial_end ?? null,
-    trial_settings: { end_behavior: { missing_payment_method: 'create_invoice' } },
+    trial_settings: { end_behavior: { billing_cycle_anchor: null, missing_payment_method: 'create_invoice' } },
     trial_start: input.trial_start ?? null,
   };
 }

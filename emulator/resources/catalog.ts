@@ -143,9 +143,10 @@ export function registerCatalog(router: Router) {
       active: bool(ctx.params, 'active'),
       metadata: applyMetadata({}, ctx.params.metadata),
     }) as StripeObject;
-    ctx.account.store.put(price);
-    ctx.emulator.emit(ctx.account, 'price.created', price);
-    return respond(ctx, price);
+    // The stored price: its tiers are kept aside and served only when expanded.
+    const stored = ctx.account.store.put(price);
+    ctx.emulator.emit(ctx.account, 'price.created', stored);
+    return respond(ctx, stored);
   });
   router.on('GET', '/v1/prices', (ctx) => {
     allowOnly(ctx.params, ['limit', 'starting_after', 'ending_before', 'created', 'active', 'product', 'type', 'currency']);

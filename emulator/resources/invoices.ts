@@ -71,7 +71,7 @@ export function registerInvoices(router: Router) {
       ? all.filter(
           (i) =>
             (!customer || i.customer === customer) &&
-            (!subscription || i.subscription === subscription) &&
+            (!subscription || i.parent?.subscription_details?.subscription === subscription) &&
             (!status || i.status === status),
         )
       : all;

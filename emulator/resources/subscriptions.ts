@@ -97,6 +97,39 @@ export function cancelSubscription(ctx: RequestContext, sub: StripeObject, reaso
   return after;
 }
 
+/**
+ * `billing_mode[type]`: "If no value is passed, the default is `flexible`" (the pinned SDK's
+ * SubscriptionCreateParams.BillingMode; https://docs.stripe.com/billing/subscriptions/billing-mode).
+ */
+function parseBillingMode(ctx: RequestContext): 'classic' | 'flexible' {
+  const raw = ctx.params.billing_mode;
+  if (raw === undefined) return 'flexible';
+  const mode = objectOf(raw, 'billing_mode');
+  allowOnly(mode, ['type', 'flexible']);
+  const type = oneOf(mode, 'type', ['classic', 'flexible'] as const);
+  if (!type) throw missingParam('billing_mode[type]');
+  return type;
+}
+
+/**
+ * The same rules whether items come with a new subscription or are added later: one currency, and one
+ * billing interval unless the subscription uses flexible billing mode, which mixed interval subscriptions
+ * require (https://docs.stripe.com/billing/subscriptions/mixed-interval).
+ */
+function checkItems(items: StripeObject[] | Record<string, any>[], billingMode: string): void {
+  if (new Set(items.map((it) => it.price.currency)).size > 1)
+    throw invalidParam('items', 'All prices on a subscription must have the same currency.');
+  if (
+    billingMode !== 'flexible' &&
+    new Set(items.map((it) => `${it.price.recurring.interval}/${it.price.recurring.interval_count}`)).size > 1
+  ) {
+    throw invalidParam(
+      'items',
+      'All prices on a subscription must have the same recurring interval unless the subscription uses flexible billing mode (billing_mode[type]=flexible).',
+    );
+  }
+}
+
 function parseTrialEnd(ctx: RequestContext): number | 'now' | undefined {
   const raw = str(ctx.params, 'trial_end');
   if (raw === undefined) return undefined;
@@ -124,6 +157,7 @@ export function registerSubscriptions(router: Router) {
       'proration_behavior',
       'default_payment_method',
       'days_until_due',
+      'billing_mode',
     ]);
     const customer = find(ctx, 'customer', requireStr(ctx.params, 'customer'));
     const rawItems = arrayOf(ctx.params, 'items');
@@ -138,11 +172,8 @@ export function registerSubscriptions(router: Router) {
     const count = first.recurring?.interval_count ?? 1;
     const period = trialEnd ? { start: now, end: trialEnd } : { start: now, end: addInterval(now, interval, count) };
     const items = rawItems.map((raw, i) => itemFrom(ctx, raw, i, { id, customer: customer.id }, period));
-    const currencies = new Set(items.map((it) => it.price.currency));
-    if (currencies.size > 1) throw invalidParam('items', 'All prices on a subscription must have the same currency.');
-    if (new Set(items.map((it) => `${it.price.recurring.interval}/${it.price.recurring.interval_count}`)).size > 1) {
-      throw invalidParam('items', 'All prices on a subscription must have the same recurring interval.');
-    }
+    const billingMode = parseBillingMode(ctx);
+    checkItems(items, billingMode);
     const sub = buildSubscription(ctx.emulator.context(ctx.account), {
       id,
       customer: customer.id,
@@ -160,6 +191,7 @@ export function registerSubscriptions(router: Router) {
       metadata: applyMetadata({}, ctx.params.metadata),
       collection_method: oneOf(ctx.params, 'collection_method', ['charge_automatically', 'send_invoice'] as const),
       description: nullableStr(ctx.params, 'description'),
+      billing_mode: billingMode,
     }) as StripeObject;
     ctx.account.store.put(sub);
     ctx.emulator.emit(ctx.account, 'customer.subscription.created', sub);
@@ -262,6 +294,7 @@ export function registerSubscriptions(router: Router) {
         }
       });
       if (data.length === 0) throw invalidParam('items', 'A subscription must have at least one item.');
+      checkItems(data, after.billing_mode.type);
       after.items = { ...after.items, data };
     }
     const cap = bool(ctx.params, 'cancel_at_period_end');
@@ -331,7 +364,9 @@ function registerSubscriptionItems(router: Router) {
   router.on('GET', '/v1/subscription_items', (ctx) => {
     allowOnly(ctx.params, ['limit', 'starting_after', 'ending_before', 'subscription']);
     const sub = find(ctx, 'subscription', requireStr(ctx.params, 'subscription'));
-    return respondList(ctx, [...sub.items.data].reverse(), `/v1/subscription_items?subscription=${sub.id}`, 'subscription item');
+    // The same order as the subscription's embedded `items`, so that a client paging on from the embedded
+    // first page with `starting_after` gets the rest.
+    return respondList(ctx, sub.items.data, `/v1/subscription_items?subscription=${sub.id}`, 'subscription item');
   });
   router.on('GET', '/v1/subscription_items/:id', (ctx) => respond(ctx, findItem(ctx, ctx.path.id!).item));
   router.on('POST', '/v1/subscription_items', (ctx) => {
@@ -341,6 +376,7 @@ function registerSubscriptionItems(router: Router) {
     const period = { start: first?.current_period_start ?? ctx.emulator.now(), end: first?.current_period_end ?? ctx.emulator.now() };
     const { proration_behavior: _p, payment_behavior: _b, subscription: _s, ...itemParams } = ctx.params;
     const item = itemFrom(ctx, itemParams, 0, { id: sub.id, customer: sub.customer }, period) as StripeObject;
+    checkItems([...sub.items.data, item], sub.billing_mode.type);
     saveItems(ctx, sub, [...sub.items.data, item]);
     return respond(ctx, item);
   });
@@ -353,11 +389,9 @@ function registerSubscriptionItems(router: Router) {
     const q = int(ctx.params, 'quantity');
     if (q !== undefined) next.quantity = q;
     next.metadata = applyMetadata(item.metadata, ctx.params.metadata);
-    saveItems(
-      ctx,
-      sub,
-      sub.items.data.map((i: StripeObject) => (i.id === item.id ? next : i)),
-    );
+    const data = sub.items.data.map((i: StripeObject) => (i.id === item.id ? next : i));
+    checkItems(data, sub.billing_mode.type);
+    saveItems(ctx, sub, data);
     return respond(ctx, next);
   });
   router.on('DELETE', '/v1/subscription_items/:id', (ctx) => {

@@ -224,6 +224,145 @@ function subscriptionFor(kind: PersonaKind, r: Random): SubSpec | null {
   }
 }
 
+type ChargeSpec = NonNullable<CustomerSpec['charges']>[number];
+
+/** How many days ago a generated time ("-345d") is. */
+const daysAgo = (t: unknown) => Number(/^-(\d+)d$/.exec(String(t))?.[1] ?? 0);
+
+/**
+ * One-off charges beside the subscription, with their refunds, authorizations and disputes. The first customer of
+ * each persona always gets its case, later ones now and then. None of them changes the customer's band: they
+ * are extra charges (never the subscription's renewals) of healthy customers — where a successful charge
+ * cannot lower the score — or, for the red ones, older than the customer's last successful renewal and its
+ * failures, so that payment recency and the run of failures stay as they were; a chargeback there only adds
+ * to what already makes the customer red.
+ */
+function oneOffCharges(kind: PersonaKind, first: boolean, sub: SubSpec | null, r: Random): ChargeSpec[] {
+  switch (kind) {
+    case 'healthy_monthly': {
+      // Onboarding packages, some refunded in part (the first customer's always) or in full.
+      if (!first && !r.chance(0.1)) return [];
+      const ago = r.int(10, 60);
+      const amount = r.int(5, 50) * 1000;
+      const refund = first ? 'partial' : r.pick(['none', 'none', 'none', 'none', 'partial', 'partial', 'full']);
+      return [
+        {
+          at: days(ago),
+          amount,
+          currency: 'usd',
+          description: 'Onboarding package',
+          refunds:
+            refund === 'partial'
+              ? [{ at: days(ago - r.int(1, 8)), amount: Math.round((amount * r.int(10, 50)) / 100), reason: 'requested_by_customer' }]
+              : refund === 'full'
+                ? [{ at: days(ago - r.int(1, 8)), reason: 'requested_by_customer' }]
+                : [],
+        },
+      ];
+    }
+    case 'healthy_annual': {
+      // A support add-on bought twice by mistake and refunded in full.
+      if (!first && !r.chance(0.05)) return [];
+      const ago = r.int(20, 90);
+      return [
+        {
+          at: days(ago),
+          amount: r.int(2, 10) * 5000,
+          currency: 'usd',
+          description: 'Premium support add-on',
+          refunds: [{ at: days(ago - r.int(1, 3)), reason: 'duplicate' }],
+        },
+      ];
+    }
+    case 'growing': {
+      // Seat true-ups authorized now and captured later: one still open; the first customer also has one that
+      // was never captured and expired after 7 days.
+      if (!first && !r.chance(0.04)) return [];
+      const open: ChargeSpec = {
+        at: days(r.int(1, 3)),
+        amount: r.int(3, 20) * 1200,
+        currency: 'usd',
+        description: 'Seat true-up (authorization)',
+        captured: false,
+      };
+      if (!first) return [open];
+      return [
+        {
+          at: days(r.int(20, 40)),
+          amount: r.int(3, 20) * 1200,
+          currency: 'usd',
+          description: 'Seat true-up (authorization)',
+          captured: false,
+        },
+        open,
+      ];
+    }
+    case 'past_due': {
+      // An open chargeback on a setup fee paid before the renewals began to fail (over 45 days ago).
+      if (!first && !r.chance(0.05)) return [];
+      return [
+        {
+          at: days(r.int(60, 90)),
+          amount: r.int(2, 8) * 2500,
+          currency: 'usd',
+          description: 'Setup fee',
+          dispute: { at: days(r.int(3, 12)), reason: r.pick(['fraudulent', 'unrecognized'] as const), status: 'needs_response' },
+        },
+      ];
+    }
+    case 'canceled': {
+      // A chargeback lost on a one-off charge from the subscription's first days, long before the cancellation.
+      if (!first && !r.chance(0.06)) return [];
+      const start = daysAgo(sub?.start);
+      return [
+        {
+          at: days(start - 10),
+          amount: r.int(2, 12) * 2500,
+          currency: 'usd',
+          description: 'Data migration',
+          dispute: { at: days(start - 40), reason: 'fraudulent', status: 'lost', closed_at: days(start - 100) },
+        },
+      ];
+    }
+    case 'multi_item': {
+      // Disputes on implementation work: the first customer won one; later ones have one under review or an inquiry.
+      if (!first && !r.chance(0.08)) return [];
+      if (first)
+        return [
+          {
+            at: days(60),
+            amount: r.int(10, 40) * 1000,
+            currency: 'usd',
+            description: 'Implementation services',
+            dispute: {
+              at: days(55),
+              reason: 'product_unacceptable',
+              status: 'won',
+              closed_at: days(20),
+              evidence: 'Signed statement of work and the delivered project plan.',
+            },
+          },
+        ];
+      const ago = r.int(8, 20);
+      return [
+        {
+          at: days(ago),
+          amount: r.int(10, 40) * 1000,
+          currency: 'usd',
+          description: 'Implementation services',
+          dispute: {
+            at: days(ago - r.int(1, 6)),
+            reason: 'product_unacceptable',
+            status: r.pick(['under_review', 'warning_needs_response'] as const),
+          },
+        },
+      ];
+    }
+    default:
+      return [];
+  }
+}
+
 /** A second, independent subscription for extra storage, started some time after the main one. */
 function addOn(main: SubSpec, r: Random): SubSpec {
   return {
@@ -236,7 +375,8 @@ function addOn(main: SubSpec, r: Random): SubSpec {
 /**
  * A realistic subscription business, the same for the same seed: healthy monthly and annual payers, growing
  * and shrinking accounts, trials, past-due and hard-declined cards, cancellations, customers without billing,
- * anonymous charges, EUR and JPY customers, coupons, tiered and multi-item subscriptions.
+ * anonymous charges, EUR and JPY customers, coupons, tiered and multi-item subscriptions, and one-off charges
+ * refunded in part and in full, authorized and not (yet) captured, disputed (open, won and lost).
  */
 export function generateScenario(options: {
   customers: number;
@@ -260,14 +400,7 @@ export function generateScenario(options: {
     const charges: NonNullable<CustomerSpec['charges']> = [];
     if (kind === 'recovered_failure')
       charges.push({ at: days(r.int(3, 8)), amount: 9900, currency: 'usd', status: 'failed', failure_code: 'insufficient_funds' });
-    if (kind === 'healthy_monthly' && r.chance(0.1))
-      charges.push({
-        at: days(r.int(10, 60)),
-        amount: r.int(5, 50) * 1000,
-        currency: 'usd',
-        status: 'succeeded',
-        description: 'Onboarding package',
-      });
+    charges.push(...oneOffCharges(kind, i < kinds.length, sub, r));
     customers.push({
       key: `c${i + 1}`,
       name: company,

@@ -1,35 +1,32 @@
 import { billPeriod } from '../billing.js';
 import type { Emulator } from '../emulator.js';
-import { buildCharge } from '../objects/charge.js';
+import { buildCharge, CAPTURE_WINDOW_SECONDS, refundableAmount } from '../objects/charge.js';
 import { buildCoupon, buildDiscount, buildPrice, buildProduct } from '../objects/catalog.js';
 import { buildCustomer } from '../objects/customer.js';
+import { isInquiry } from '../objects/dispute.js';
 import { buildInvoice } from '../objects/invoice.js';
 import { addInterval, type Interval } from '../objects/periods.js';
 import { buildSubscription, buildSubscriptionItem, type SubscriptionStatus } from '../objects/subscription.js';
+import { expireCharge, watchUncaptured } from '../resources/charges.js';
+import { closeDispute, openDispute } from '../resources/disputes.js';
+import { refundCharge } from '../resources/refunds.js';
 import type { Account, StripeObject } from '../state.js';
-import { RELATIVE_TIME, type Scenario, type ScenarioAccount, type ScenarioSubscription, type ScenarioTime } from './schema.js';
+import { resolveTime, type Scenario, type ScenarioAccount, type ScenarioCharge, type ScenarioSubscription } from './schema.js';
 
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 7 * 86400 };
-
-export function resolveTime(t: ScenarioTime, now: number): number {
-  if (typeof t === 'number') return t;
-  if (t === 'now') return now;
-  if (RELATIVE_TIME.test(t)) {
-    let at = now;
-    for (const [, sign, amount, unit] of t.matchAll(/([+-])(\d+(?:\.\d+)?)(mo|y|s|m|h|d|w)/g)) {
-      const n = (sign === '-' ? -1 : 1) * Number(amount);
-      // Months and years follow the calendar, as billing periods do.
-      if (unit === 'mo') at = addInterval(at, 'month', Math.round(n));
-      else if (unit === 'y') at = addInterval(at, 'year', Math.round(n));
-      else at = Math.round(at + n * UNIT_SECONDS[unit!]!);
-    }
-    return at;
-  }
-  return Math.floor(Date.parse(t) / 1000);
-}
+export { resolveTime };
 
 export interface LoadSummary {
-  accounts: { id: string; name: string; livemode: boolean; customers: number; subscriptions: number; charges: number; invoices: number }[];
+  accounts: {
+    id: string;
+    name: string;
+    livemode: boolean;
+    customers: number;
+    subscriptions: number;
+    charges: number;
+    invoices: number;
+    refunds: number;
+    disputes: number;
+  }[];
 }
 
 interface Catalog {
@@ -64,22 +61,7 @@ export function loadScenario(emulator: Emulator, scenario: Scenario): LoadSummar
       }) as StripeObject;
       account.store.put(customer);
       for (const s of c.subscriptions) loadSubscription(emulator, account, catalog, customer, s, now);
-      for (const ch of c.charges) {
-        const at = resolveTime(ch.at, now);
-        account.store.put(
-          buildCharge(
-            { ...emulator.context(account), now: at },
-            {
-              ...ch,
-              customer: customer.id,
-              created: at,
-              failure_code: ch.failure_code ?? null,
-              receipt_email: customer.email,
-              billing_name: customer.name,
-            },
-          ) as StripeObject,
-        );
-      }
+      for (const ch of c.charges) loadCharge(emulator, account, ch, customer, now);
       for (const inv of c.invoices) {
         const at = resolveTime(inv.at, now);
         const lines = [
@@ -112,15 +94,7 @@ export function loadScenario(emulator: Emulator, scenario: Scenario): LoadSummar
         );
       }
     }
-    for (const ch of spec.anonymous_charges) {
-      const at = resolveTime(ch.at, now);
-      account.store.put(
-        buildCharge(
-          { ...emulator.context(account), now: at },
-          { ...ch, customer: null, created: at, failure_code: ch.failure_code ?? null },
-        ) as StripeObject,
-      );
-    }
+    for (const ch of spec.anonymous_charges) loadCharge(emulator, account, ch, null, now);
     summary.accounts.push({
       id: account.id,
       name: account.name,
@@ -129,9 +103,95 @@ export function loadScenario(emulator: Emulator, scenario: Scenario): LoadSummar
       subscriptions: account.store.count('subscription'),
       charges: account.store.count('charge'),
       invoices: account.store.count('invoice'),
+      refunds: account.store.count('refund'),
+      disputes: account.store.count('dispute'),
     });
   }
   return summary;
+}
+
+/** What a submitted dispute shows as its evidence when the scenario gives none. */
+const DEFAULT_EVIDENCE = 'The customer signed up, used the service during the disputed period and was sent a receipt.';
+
+/**
+ * A one-off charge and its history: an authorization that is still open or has expired (released 7 days after it
+ * was made, https://docs.stripe.com/api/charges/capture), its refunds, and its dispute opened, answered and
+ * closed — in the order they happened, without events.
+ */
+function loadCharge(emulator: Emulator, account: Account, spec: ScenarioCharge, customer: StripeObject | null, now: number): void {
+  const at = resolveTime(spec.at, now);
+  const stored = account.store.put(
+    buildCharge(
+      { ...emulator.context(account), now: at },
+      {
+        amount: spec.amount,
+        currency: spec.currency,
+        status: spec.status,
+        description: spec.description,
+        captured: spec.captured,
+        customer: customer?.id ?? null,
+        created: at,
+        failure_code: spec.failure_code ?? null,
+        receipt_email: customer?.email ?? null,
+        billing_name: customer?.name ?? null,
+      },
+    ) as StripeObject,
+  );
+  if (!spec.captured && spec.status === 'succeeded') {
+    if (at + CAPTURE_WINDOW_SECONDS <= now) expireCharge(emulator, account, stored, false);
+    else watchUncaptured(account.store, stored.id);
+    return;
+  }
+  const current = () => account.store.get(stored.id, 'charge')!;
+  const steps: { at: number; run: () => void }[] = spec.refunds.map((r) => ({
+    at: resolveTime(r.at, now),
+    run: () =>
+      refundCharge(emulator, account, current(), {
+        amount: r.amount ?? refundableAmount(current()),
+        reason: r.reason ?? null,
+        metadata: r.metadata,
+        at: resolveTime(r.at, now),
+      }),
+  }));
+  const d = spec.dispute;
+  if (d) {
+    const openedAt = resolveTime(d.at, now);
+    const closed = d.status === 'won' || d.status === 'lost' || d.status === 'warning_closed';
+    const closedAt = d.closed_at !== undefined ? resolveTime(d.closed_at, now) : Math.min(now, openedAt + 30 * 86400);
+    const submitted = d.status === 'under_review' || d.status === 'warning_under_review' || d.status === 'won' || d.evidence !== undefined;
+    let disputeId = '';
+    steps.push({
+      at: openedAt,
+      run: () => {
+        // A closed dispute opens as the chargeback (or, warning_closed, the inquiry) it was.
+        const opened = d.status === 'warning_closed' ? 'warning_needs_response' : closed ? 'needs_response' : d.status;
+        const dispute = openDispute(emulator, account, current(), { reason: d.reason, status: opened, at: openedAt, metadata: d.metadata });
+        disputeId = dispute.id;
+        if (submitted) {
+          dispute.evidence = { ...dispute.evidence, uncategorized_text: d.evidence ?? DEFAULT_EVIDENCE };
+          dispute.evidence_details = { ...dispute.evidence_details, has_evidence: true, submission_count: 1, submission_method: 'manual' };
+          if (!closed && d.status !== 'under_review' && d.status !== 'warning_under_review')
+            dispute.status = isInquiry(dispute.status) ? 'warning_under_review' : 'under_review';
+          account.store.put(dispute);
+        }
+      },
+    });
+    if (closed)
+      steps.push({
+        at: closedAt,
+        run: () =>
+          closeDispute(
+            emulator,
+            account,
+            account.store.get(disputeId, 'dispute')!,
+            d.status as 'won' | 'lost' | 'warning_closed',
+            closedAt,
+            false,
+          ),
+      });
+  }
+  // Stable: a refund listed before the dispute at the same moment comes first.
+  for (const step of steps.sort((a, b) => a.at - b.at)) step.run();
 }
 
 function loadCatalog(emulator: Emulator, account: Account, spec: ScenarioAccount, now: number): Catalog {
@@ -244,8 +304,12 @@ function loadSubscription(
       }) as StripeObject;
     });
 
-  // Walk the billing periods from the first (after any trial) up to now or the cancellation.
+  // Walk the billing periods from the first (after any trial) up to now or the cancellation. A period that starts
+  // at the cancellation is not billed: a subscription canceled at a renewal ends there ("ended_at: If the
+  // subscription has ended, the date the subscription ended", https://docs.stripe.com/api/subscriptions/object),
+  // with no invoice for the period it never entered.
   const stopAt = canceledAt ?? now;
+  const billable = (t: number) => (canceledAt !== null ? t < canceledAt : t <= now);
   let period = trialEnd ? { start, end: trialEnd } : { start, end: addInterval(start, interval, count) };
   let latestInvoice: string | null = null;
   let failed = false;
@@ -271,10 +335,11 @@ function loadSubscription(
       billingReason: 'subscription_create',
       emitEvents: false,
     }).invoice.id;
-    if (trialEnd <= stopAt) period = { start: trialEnd, end: addInterval(trialEnd, interval, count) };
+    if (billable(trialEnd)) period = { start: trialEnd, end: addInterval(trialEnd, interval, count) };
   }
   let first = !trialEnd;
-  while (period.start <= stopAt && (!trialEnd || period.start >= trialEnd)) {
+  // The first invoice comes with the creation, even for a subscription canceled the moment it was created.
+  while ((first ? period.start <= stopAt : billable(period.start)) && (!trialEnd || period.start >= trialEnd)) {
     sub.items = { ...sub.items, data: buildItems(itemsFor(period.start), period) };
     const failing = unpaidSince !== null && period.start >= unpaidSince;
     const codes = spec.failure_codes ?? ['card_declined'];
@@ -307,7 +372,7 @@ function loadSubscription(
     latestInvoice = invoice.id;
     first = false;
     const next = { start: period.end, end: addInterval(period.end, interval, count) };
-    if (next.start > stopAt) break;
+    if (!billable(next.start)) break;
     period = next;
   }
   // The subscription shows its items as of now (Stripe applies changes at once); invoices billed the items of their period.

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { DISPUTE_REASONS, DISPUTE_STATUSES, isInquiry } from '../objects/dispute.js';
+import { addInterval } from '../objects/periods.js';
+import { REFUND_REASONS } from '../objects/refund.js';
 
 /**
  * A time relative to the moment the scenario is loaded — "-45d", "-3h", "+2w", "-6mo", "-1y", or several
@@ -9,6 +12,26 @@ export const timeSchema = z.union([z.literal('now'), z.string().regex(RELATIVE_T
   error: 'must look like "-45d", "+2w", "-3h", "-6mo", "-45d-6mo", "now", an ISO date-time or unix seconds',
 });
 export type ScenarioTime = z.infer<typeof timeSchema>;
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 7 * 86400 };
+
+/** A scenario time as unix seconds, relative times counted from `now`. */
+export function resolveTime(t: ScenarioTime, now: number): number {
+  if (typeof t === 'number') return t;
+  if (t === 'now') return now;
+  if (RELATIVE_TIME.test(t)) {
+    let at = now;
+    for (const [, sign, amount, unit] of t.matchAll(/([+-])(\d+(?:\.\d+)?)(mo|y|s|m|h|d|w)/g)) {
+      const n = (sign === '-' ? -1 : 1) * Number(amount);
+      // Months and years follow the calendar, as billing periods do.
+      if (unit === 'mo') at = addInterval(at, 'month', Math.round(n));
+      else if (unit === 'y') at = addInterval(at, 'year', Math.round(n));
+      else at = Math.round(at + n * UNIT_SECONDS[unit!]!);
+    }
+    return at;
+  }
+  return Math.floor(Date.parse(t) / 1000);
+}
 
 const metadata = z.record(z.string().max(40), z.string().max(500)).optional();
 const key = z.string().min(1).max(100);
@@ -94,6 +117,28 @@ const subscription = z.strictObject({
   metadata,
 });
 
+/** A refund of a charge at `at`; without `amount`, of all that is left (https://docs.stripe.com/api/refunds/create). */
+const refund = z.strictObject({
+  at: timeSchema,
+  amount: z.number().int().min(1).optional(),
+  reason: z.enum(REFUND_REASONS).optional(),
+  metadata,
+});
+
+/**
+ * A dispute opened at `at` with its current `status`; a closed one (won, lost, warning_closed) closed at
+ * `closed_at` (default: 30 days after `at`, or now if sooner). `evidence` is the text submitted
+ * (`evidence.uncategorized_text`); under_review and won disputes have evidence, a default text if none is given.
+ */
+const dispute = z.strictObject({
+  at: timeSchema,
+  reason: z.enum(DISPUTE_REASONS).default('fraudulent'),
+  status: z.enum(DISPUTE_STATUSES).default('needs_response'),
+  closed_at: timeSchema.optional(),
+  evidence: z.string().min(1).max(150_000).optional(),
+  metadata,
+});
+
 const charge = z.strictObject({
   at: timeSchema,
   amount: z.number().int().min(1),
@@ -101,6 +146,10 @@ const charge = z.strictObject({
   status: z.enum(['succeeded', 'pending', 'failed']).default('succeeded'),
   failure_code: z.string().optional(),
   description: z.string().optional(),
+  /** False: an authorization to capture later (`capture=false`), which expires 7 days after `at` unless captured. */
+  captured: z.boolean().default(true),
+  refunds: z.array(refund).default([]),
+  dispute: dispute.optional(),
 });
 
 const invoice = z.strictObject({
@@ -162,19 +211,23 @@ export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type ScenarioAccount = Scenario['accounts'][number];
 export type ScenarioCustomer = ScenarioAccount['customers'][number];
 export type ScenarioSubscription = ScenarioCustomer['subscriptions'][number];
+export type ScenarioCharge = ScenarioCustomer['charges'][number];
 
 export class ScenarioError extends Error {
   override name = 'ScenarioError';
 }
 
-/** Validates a scenario, naming each problem by its path (e.g. `accounts.0.customers.3.subscriptions.0.start`). */
-export function parseScenario(input: unknown): Scenario {
+/**
+ * Validates a scenario, naming each problem by its path (e.g. `accounts.0.customers.3.subscriptions.0.start`).
+ * Relative times are checked against `now` (refunds and disputes must not be in the future).
+ */
+export function parseScenario(input: unknown, now: number = Math.floor(Date.now() / 1000)): Scenario {
   const result = scenarioSchema.safeParse(input);
   if (!result.success) {
     const lines = result.error.issues.slice(0, 20).map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new ScenarioError(`Invalid scenario:\n${lines.join('\n')}`);
   }
-  const problems = crossCheck(result.data);
+  const problems = crossCheck(result.data, now);
   if (problems.length > 0)
     throw new ScenarioError(
       `Invalid scenario:\n${problems
@@ -185,10 +238,64 @@ export function parseScenario(input: unknown): Scenario {
   return result.data;
 }
 
-/** References between keys, which the schema alone cannot check. */
-function crossCheck(s: Scenario): string[] {
+/**
+ * A charge's refunds and dispute, as Stripe allows them: only on a succeeded, captured charge, after it, not in the
+ * future, never more than the charge ("when trying to refund more money than is left on a charge",
+ * https://docs.stripe.com/api/refunds/create), and no refund once a chargeback has taken the money back
+ * (https://docs.stripe.com/api/disputes/object#dispute_object-is_charge_refundable).
+ */
+function checkCharge(ch: ScenarioCharge, at: string, now: number, problems: string[]): void {
+  const time = (t: Parameters<typeof resolveTime>[0]) => resolveTime(t, now);
+  const created = time(ch.at);
+  if (!ch.captured && ch.status !== 'succeeded') problems.push(`${at}.captured: only a succeeded charge can be uncaptured`);
+  if (ch.refunds.length === 0 && !ch.dispute) return;
+  if (ch.status !== 'succeeded') {
+    problems.push(`${at}.${ch.dispute ? 'dispute' : 'refunds'}: only a succeeded charge can be refunded or disputed`);
+    return;
+  }
+  if (!ch.captured) {
+    problems.push(
+      `${at}.${ch.dispute ? 'dispute' : 'refunds'}: an uncaptured charge is not refunded or disputed; it expires 7 days after "at"`,
+    );
+    return;
+  }
+  const when = (t: number, path: string, what: string) => {
+    if (t < created) problems.push(`${path}: the ${what} is before the charge`);
+    else if (t > now) problems.push(`${path}: the ${what} is in the future`);
+  };
+  const d = ch.dispute;
+  const disputedAt = d ? time(d.at) : null;
+  let left = ch.amount;
+  ch.refunds.forEach((r, i) => {
+    const path = `${at}.refunds.${i}`;
+    const t = time(r.at);
+    when(t, `${path}.at`, 'refund');
+    if (d && disputedAt !== null && !isInquiry(d.status) && d.status !== 'warning_closed' && t >= disputedAt)
+      problems.push(`${path}.at: the charge is charged back from the dispute's "at" on and cannot be refunded after it`);
+    if (left === 0) problems.push(`${path}: the charge is already fully refunded`);
+    else if (r.amount !== undefined && r.amount > left)
+      problems.push(`${path}.amount: ${r.amount} is more than the ${left} left to refund`);
+    left -= Math.min(left, r.amount ?? left);
+  });
+  if (d) {
+    when(disputedAt!, `${at}.dispute.at`, 'dispute');
+    const closed = d.status === 'won' || d.status === 'lost' || d.status === 'warning_closed';
+    if (d.closed_at !== undefined) {
+      if (!closed) problems.push(`${at}.dispute.closed_at: only a won, lost or warning_closed dispute is closed`);
+      else {
+        const t = time(d.closed_at);
+        if (t < disputedAt!) problems.push(`${at}.dispute.closed_at: before the dispute's "at"`);
+        else if (t > now) problems.push(`${at}.dispute.closed_at: in the future`);
+      }
+    }
+  }
+}
+
+/** References between keys and the history of charges, which the schema alone cannot check. */
+function crossCheck(s: Scenario, now: number): string[] {
   const problems: string[] = [];
   s.accounts.forEach((a, ai) => {
+    a.anonymous_charges.forEach((ch, i) => checkCharge(ch, `accounts.${ai}.anonymous_charges.${i}`, now, problems));
     const products = new Set(a.products.map((p) => p.key));
     const prices = new Map(a.prices.map((p) => [p.key, p]));
     const coupons = new Set(a.coupons.map((c) => c.key));
@@ -199,6 +306,7 @@ function crossCheck(s: Scenario): string[] {
     a.customers.forEach((c, ci) => {
       if (seen.has(c.key)) problems.push(`accounts.${ai}.customers.${ci}.key: duplicate key "${c.key}"`);
       seen.add(c.key);
+      c.charges.forEach((ch, i) => checkCharge(ch, `accounts.${ai}.customers.${ci}.charges.${i}`, now, problems));
       c.subscriptions.forEach((sub, si) => {
         const at = `accounts.${ai}.customers.${ci}.subscriptions.${si}`;
         const all = [...sub.items, ...(sub.changes ?? []).flatMap((ch) => ch.items)];

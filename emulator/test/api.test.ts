@@ -110,41 +110,39 @@ describe('lists', () => {
 });
 
 describe('expand', () => {
-  it('expands nested paths in lists, up to four levels, including tiers and coupons', async () => {
+  it('expands nested paths in lists up to four levels, data included, and tiers and coupons where asked', async () => {
     const page = await stripe.subscriptions.list(
       {
         status: 'all',
         limit: 100,
-        expand: [
-          'data.customer',
-          'data.items.data.price.product',
-          'data.items.data.price.tiers',
-          'data.discounts.source.coupon',
-          'data.latest_invoice',
-        ],
+        expand: ['data.customer', 'data.discounts.source.coupon', 'data.items.data.discounts', 'data.latest_invoice'],
       },
       opts(),
     );
     const sub = page.data[0]!;
     expect((sub.customer as Stripe.Customer).object).toBe('customer');
-    expect((sub.items.data[0]!.price.product as Stripe.Product).object).toBe('product');
     expect((sub.latest_invoice as Stripe.Invoice).object).toBe('invoice');
-    const tiered = page.data.flatMap((s) => s.items.data).find((i) => i.price.billing_scheme === 'tiered')!;
-    expect(tiered.price.tiers!.length).toBeGreaterThan(1);
     const discounted = page.data.find((s) => s.discounts.length > 0)!;
     const discount = discounted.discounts[0] as Stripe.Discount;
     expect(discount.object).toBe('discount');
     expect((discount.source.coupon as Stripe.Coupon).object).toBe('coupon');
+    // A single object may go deeper than a list's items: items.data.price.product is four levels.
+    const one = await stripe.subscriptions.retrieve(sub.id, { expand: ['items.data.price.product', 'items.data.price.tiers'] }, opts());
+    expect((one.items.data[0]!.price.product as Stripe.Product).object).toBe('product');
+    const prices = await stripe.prices.list({ limit: 100, expand: ['data.tiers'] }, opts());
+    const tiered = prices.data.find((p) => p.billing_scheme === 'tiered')!;
+    expect(tiered.tiers!.length).toBeGreaterThan(1);
     // Without expand, tiers stay hidden and references stay ids.
     const plain = await stripe.subscriptions.retrieve(sub.id, {}, opts());
     expect(typeof plain.customer).toBe('string');
     expect(plain.items.data[0]!.price).not.toHaveProperty('tiers');
+    expect((await stripe.prices.retrieve(tiered.id, {}, opts())) as object).not.toHaveProperty('tiers');
   });
 
   it('refuses too deep or unknown expansions', async () => {
-    await expect(
-      stripe.subscriptions.list({ expand: ['data.items.data.price.product.default_price.product'] }, opts()),
-    ).rejects.toMatchObject({ statusCode: 400 });
+    await expect(stripe.subscriptions.list({ expand: ['data.items.data.price.product'] }, opts())).rejects.toMatchObject({
+      statusCode: 400,
+    });
     await expect(stripe.customers.list({ expand: ['data.nothing'] }, opts())).rejects.toMatchObject({ statusCode: 400 });
     await expect(stripe.customers.list({ expand: ['customer'] }, opts())).rejects.toMatchObject({ statusCode: 400 });
   });

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { type RunningEmulator, type StartOptions, startEmulator } from '../index.js';
 
@@ -46,3 +48,38 @@ export async function connect(running: RunningEmulator, accountId: string): Prom
 export function firstAccount(running: RunningEmulator): string {
   return running.emulator.connectedAccounts()[0]!.id;
 }
+
+export interface Received {
+  body: string;
+  signature: string;
+}
+
+/** A local HTTP receiver that records deliveries and can fail the first N of them. */
+export async function receiver(failFirst = 0) {
+  const received: Received[] = [];
+  let failures = failFirst;
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      if (failures > 0) {
+        failures--;
+        res.writeHead(500).end('try later');
+        return;
+      }
+      received.push({ body, signature: String(req.headers['stripe-signature']) });
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  return { url, received, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+export const until = async (fn: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};

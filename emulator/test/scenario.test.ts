@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Emulator, generateScenario, parseScenario, PERSONAS, ScenarioError, startEmulator } from '../index.js';
 import { loadScenario } from '../scenario/load.js';
+import type { StripeObject } from '../state.js';
 
 const DAY = 86400;
 
@@ -95,6 +96,32 @@ describe('scenario generator', () => {
     expect(store.all('price').some((p) => p.billing_scheme === 'tiered')).toBe(true);
     expect(store.all('subscription').some((s) => s.discounts.length > 0)).toBe(true);
     expect(store.all('invoice').every((i) => i.lines.data.length > 0)).toBe(true);
+  });
+});
+
+describe('generated refunds, authorizations and disputes', () => {
+  it('gives even a small business refunded, uncaptured and disputed one-off charges, none on a renewal', () => {
+    const emulator = new Emulator({ seed: 2 });
+    const scenario = parseScenario(generateScenario({ customers: 20, seed: 2 }));
+    const store = emulator.accounts.get(loadScenario(emulator, scenario).accounts[0]!.id)!.store;
+    const charges = store.all('charge');
+    const oneOff = (c: StripeObject) => !String(c.description).startsWith('Subscription');
+    expect(charges.some((c) => c.captured && c.amount_refunded > 0 && !c.refunded)).toBe(true);
+    expect(charges.some((c) => c.captured && c.refunded)).toBe(true);
+    expect(charges.some((c) => c.status === 'succeeded' && !c.captured && !c.refunded)).toBe(true);
+    const disputes = store.all('dispute');
+    expect(disputes.map((d) => d.status)).toEqual(expect.arrayContaining(['needs_response', 'lost', 'won']));
+    const touched = [...store.all('refund').map((r) => r.charge), ...disputes.map((d) => d.charge)].map((id) => store.get(id)!);
+    expect(touched.length).toBeGreaterThan(0);
+    expect(touched.every(oneOff)).toBe(true);
+    expect(charges.filter((c) => !c.captured && c.status === 'succeeded').every(oneOff)).toBe(true);
+    // The customers they belong to keep their intended health (checked by score in src/scoring/personas.test.ts).
+    const kinds = new Set(
+      scenario.accounts[0]!.customers.filter((c) => c.charges.some((ch) => ch.refunds.length > 0 || ch.dispute || !ch.captured)).map(
+        (c) => c.persona!.kind,
+      ),
+    );
+    expect([...kinds].sort()).toEqual(['canceled', 'growing', 'healthy_annual', 'healthy_monthly', 'multi_item', 'past_due']);
   });
 });
 

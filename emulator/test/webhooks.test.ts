@@ -1,44 +1,7 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { RunningEmulator, StartOptions } from '../index.js';
-import { connect, firstAccount, sdk, start } from './helpers.js';
-
-interface Received {
-  body: string;
-  signature: string;
-}
-
-/** A local HTTP receiver that records deliveries and can fail the first N of them. */
-async function receiver(failFirst = 0) {
-  const received: Received[] = [];
-  let failures = failFirst;
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      if (failures > 0) {
-        failures--;
-        res.writeHead(500).end('try later');
-        return;
-      }
-      received.push({ body, signature: String(req.headers['stripe-signature']) });
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-  return { url, received, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-const until = async (fn: () => boolean, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
+import { connect, firstAccount, receiver, sdk, start, until } from './helpers.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -118,10 +118,31 @@ export function createCustomersRepo(db: Kysely<Tables>) {
     async payments(orgId: string, externalId: string, limit: number) {
       return db
         .selectFrom('payments')
-        .select(['stripe_payment_id', 'amount_cents', 'currency', 'status', 'failure_code', 'failure_message', 'paid_at'])
+        .select([
+          'stripe_payment_id',
+          'amount_cents',
+          'currency',
+          'status',
+          'failure_code',
+          'failure_message',
+          'paid_at',
+          'amount_refunded_cents',
+          'disputed',
+        ])
         .where('org_id', '=', orgId)
         .where('stripe_customer_id', '=', externalId)
         .orderBy('paid_at', 'desc')
+        .limit(limit)
+        .execute();
+    },
+
+    async disputes(orgId: string, externalId: string, limit: number) {
+      return db
+        .selectFrom('disputes')
+        .select(['stripe_dispute_id', 'stripe_charge_id', 'amount_cents', 'currency', 'status', 'reason', 'opened_at'])
+        .where('org_id', '=', orgId)
+        .where('stripe_customer_id', '=', externalId)
+        .orderBy('opened_at', 'desc')
         .limit(limit)
         .execute();
     },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PAYMENT_STATUSES } from '../db/schema.js';
 
 export const SORTS = ['name', 'mrr', 'score', 'last_payment'] as const;
 export const RISK_FILTERS = ['green', 'yellow', 'red', 'none'] as const;
@@ -113,10 +114,12 @@ export const customerDetail = z
         id: z.string(),
         amountCents: z.number(),
         currency: z.string(),
-        status: z.enum(['succeeded', 'failed', 'pending']),
+        status: z.enum(PAYMENT_STATUSES),
         failureCode: z.string().nullable(),
         failureMessage: z.string().nullable(),
         paidAt: z.string(),
+        amountRefundedCents: z.number(),
+        disputed: z.boolean(),
       }),
     ),
     mrrHistory: z.array(
@@ -155,6 +158,9 @@ export const timelineResponse = z.object({
         'payment.succeeded',
         'payment.failed',
         'payment.pending',
+        'payment.refunded',
+        'payment.uncaptured',
+        'payment.disputed',
         'subscription.started',
         'subscription.canceled',
         'subscription.cancel_scheduled',

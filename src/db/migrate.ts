@@ -6,6 +6,7 @@ import * as m0004 from './migrations/0004_stripe_event_queue.js';
 import * as m0005 from './migrations/0005_scores_and_revenue.js';
 import * as m0006 from './migrations/0006_alerts.js';
 import * as m0007 from './migrations/0007_score_details.js';
+import * as m0008 from './migrations/0008_stripe_fidelity.js';
 
 // Forward-only: a landed migration is never edited; a change is a new numbered file added here.
 const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0005_scores_and_revenue': m0005,
   '0006_alerts': m0006,
   '0007_score_details': m0007,
+  '0008_stripe_fidelity': m0008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -211,10 +211,68 @@ export interface PaymentsTable extends SourceVersion {
   stripe_customer_id: string;
   amount_cents: number;
   currency: string;
-  status: 'succeeded' | 'failed' | 'pending';
+  status: PaymentStatus;
   failure_code: string | null;
   failure_message: string | null;
   paid_at: Ts;
+  amount_refunded_cents: Generated<number>;
+  captured: Generated<boolean>;
+  refunded: Generated<boolean>;
+  disputed: Generated<boolean>;
+}
+
+/**
+ * A charge as a payment: `succeeded` only when captured and not fully refunded (a partial refund stays a
+ * success, with `amount_refunded_cents`); `uncaptured` is an authorization, `refunded` a payment given back.
+ */
+export const PAYMENT_STATUSES = ['succeeded', 'failed', 'pending', 'refunded', 'uncaptured'] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+export interface StripeCatalogTable {
+  org_id: string;
+  object_type: 'price' | 'product' | 'coupon';
+  stripe_id: string;
+  data: Json<Record<string, unknown>>;
+  deleted: Generated<boolean>;
+  source_ts: Generated<number>;
+  source_event_id: string | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface RefundsTable extends SourceVersion {
+  id: Generated<string>;
+  org_id: string;
+  stripe_refund_id: string;
+  stripe_charge_id: string | null;
+  amount_cents: number;
+  currency: string;
+  status: string;
+  reason: string | null;
+  refunded_at: Ts;
+}
+
+export interface DisputesTable extends SourceVersion {
+  id: Generated<string>;
+  org_id: string;
+  stripe_dispute_id: string;
+  stripe_charge_id: string;
+  stripe_customer_id: string | null;
+  amount_cents: number;
+  currency: string;
+  status: string;
+  reason: string | null;
+  opened_at: Ts;
+  evidence_due_by: NullableTs;
+}
+
+export interface SyncSkippedTable {
+  run_id: string;
+  org_id: string;
+  object_type: string;
+  object_id: string;
+  reason: string;
+  created_at: CreatedAt;
 }
 
 export interface InvoicesTable extends SourceVersion {
@@ -387,6 +445,10 @@ export interface Database {
   subscriptions: SubscriptionsTable;
   payments: PaymentsTable;
   invoices: InvoicesTable;
+  stripe_catalog: StripeCatalogTable;
+  refunds: RefundsTable;
+  disputes: DisputesTable;
+  sync_skipped: SyncSkippedTable;
   stripe_events: StripeEventsTable;
   org_events: OrgEventsTable;
   scoring_configs: ScoringConfigsTable;

@@ -30,6 +30,10 @@ export async function startDemoStripe(config: Config, logger: AppLogger): Promis
       redirectUris: [`${config.appUrl}/api/v1/integrations/stripe/callback`],
       webhookUrl: `${config.appUrl}/api/v1/webhooks/stripe`,
     },
+    // Real Stripe would refuse such a request too: it is a PulseScore bug, shown loudly (the browser tests fail on it).
+    onRefusal: (refusal) => {
+      if (refusal.client) logger.error({ refusal }, 'the Stripe emulator refused a request PulseScore made, as Stripe would');
+    },
   });
   const { platform } = running.emulator;
   logger.info({ url: running.url, restored: restore }, 'demo mode: Stripe emulator started (no Stripe credentials configured)');

@@ -1,3 +1,4 @@
+import type { PaymentStatus } from '../db/schema.js';
 import type { InvoiceForHistory } from '../revenue/mrr-history.js';
 import { type Discount, type Item, mrrByCurrency, toMajor } from '../revenue/mrr.js';
 import { type InvoicePoints, invoicePoints, type MrrSegment, mrrSegments, valueAt } from '../revenue/mrr-steps.js';
@@ -23,7 +24,7 @@ export interface SubscriptionRecord {
 }
 
 export interface PaymentRecord {
-  status: 'succeeded' | 'failed' | 'pending';
+  status: PaymentStatus;
   failure_code: string | null;
   paid_at: Date;
 }

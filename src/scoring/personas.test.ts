@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Emulator, generateScenario, parseScenario, PERSONAS } from '../../emulator/index.js';
 import { loadScenario } from '../../emulator/scenario/load.js';
 import { monthlyFactor, subscriptionMrr } from '../revenue/mrr.js';
-import { mapSubscription } from '../stripe/stripe.mapping.js';
+import { mapCharge } from '../stripe/stripe.mapping.js';
+import { mapSubscription } from '../stripe/subscription.mapping.js';
 import { scoreCustomer, TREND_DAYS } from './scoring.engine.js';
 
 /**
@@ -10,6 +11,8 @@ import { scoreCustomer, TREND_DAYS } from './scoring.engine.js';
  * score should put it in. Inputs are built straight from the emulator's objects with the sync's own mapping;
  * the end-to-end version of this check (after a real sync) belongs to the scoring service.
  */
+const subscriptionOf = (invoice: Record<string, any>): string | null => invoice.parent?.subscription_details?.subscription ?? null;
+
 describe('scores agree with the generated personas', () => {
   it('puts at least 95% of customers in their intended band and every critical one in red', () => {
     const emulator = new Emulator({ seed: 7 });
@@ -49,9 +52,9 @@ describe('scores agree with the generated personas', () => {
       // MRR then: what the invoices covering that moment billed, per month.
       const previous = store
         .all('invoice')
-        .filter((i) => i.customer === customer.id && i.subscription && i.period_start <= then && then < i.period_end)
+        .filter((i) => i.customer === customer.id && subscriptionOf(i) && i.period_start <= then && then < i.period_end)
         .reduce((sum, i) => {
-          const sub = subs.find((r) => r.stripe_subscription_id === i.subscription);
+          const sub = subs.find((r) => r.stripe_subscription_id === subscriptionOf(i));
           return sum + i.total * monthlyFactor(sub?.interval ?? 'month', sub?.interval_count ?? 1);
         }, 0);
       const result = scoreCustomer(
@@ -59,7 +62,7 @@ describe('scores agree with the generated personas', () => {
           payments: store
             .all('charge')
             .filter((c) => c.customer === customer.id)
-            .map((c) => ({ status: c.status, failureCode: c.failure_code, at: c.created })),
+            .map((c) => ({ status: mapCharge(c as never)!.status, failureCode: c.failure_code, at: c.created })),
           subscriptions: subs.map((r) => ({
             status: r.status,
             interval: r.interval,

@@ -1,3 +1,4 @@
+import type { PaymentStatus } from '../db/schema.js';
 import { DEFAULT_CONFIG, FACTORS, type FactorName, riskLevel, type RiskLevel, type ScoringConfig } from './scoring.config.js';
 
 /**
@@ -8,7 +9,8 @@ import { DEFAULT_CONFIG, FACTORS, type FactorName, riskLevel, type RiskLevel, ty
 const DAY = 86_400;
 
 export interface PaymentInput {
-  status: 'succeeded' | 'failed' | 'pending';
+  /** Only `succeeded` is money received; refunded and uncaptured charges are not (see `PaymentStatus`). */
+  status: PaymentStatus;
   failureCode: string | null;
   /** Unix seconds. */
   at: number;
@@ -178,7 +180,7 @@ function failedPayments(input: CustomerBilling, now: number): Computed | string 
   if (input.payments.length === 0 && input.subscriptions.length === 0) return 'no payments and no subscription';
   const recent = input.payments.filter((p) => p.status === 'failed' && p.at >= now - 30 * DAY);
   // Failures since the last success, most recent first: a run of them means the card keeps failing.
-  const sorted = [...input.payments].filter((p) => p.status !== 'pending').sort((a, b) => b.at - a.at);
+  const sorted = [...input.payments].filter((p) => p.status === 'succeeded' || p.status === 'failed').sort((a, b) => b.at - a.at);
   let consecutive = 0;
   for (const p of sorted) {
     if (p.status !== 'failed') break;

@@ -51,7 +51,7 @@ export function createConnectionService(deps: ConnectionDeps) {
   }
 
   async function status(orgId: string) {
-    const [connection, latest] = await Promise.all([connections.find(orgId), createSyncRunsRepo(db).latest(orgId)]);
+    const [connection, latest] = await Promise.all([connections.find(orgId), deps.sync.progress(orgId)]);
     const connected = connection?.status === 'connected';
     return {
       provider: 'stripe' as const,
@@ -64,7 +64,7 @@ export function createConnectionService(deps: ConnectionDeps) {
       scope: connection?.scope ?? null,
       connectedAt: connection?.connected_at.toISOString() ?? null,
       disconnectedAt: connection?.disconnected_at?.toISOString() ?? null,
-      lastSync: latest ? runDto(latest) : null,
+      lastSync: latest,
       webhook: {
         url: `${appUrl}/api/v1/webhooks/stripe`,
         accountEndpointUrl: connection ? `${appUrl}/api/v1/webhooks/stripe/${connection.webhook_token}` : null,

@@ -1,6 +1,8 @@
 import { type Kysely, sql } from 'kysely';
+import { stripNul } from '../db/pg-text.js';
 import type { Database } from '../db/schema.js';
-import type { CustomerRow, InvoiceRow, PaymentRow, SubscriptionRow } from './stripe.mapping.js';
+import type { CustomerRow, DisputeRow, InvoiceRow, PaymentRow, RefundRow } from './stripe.mapping.js';
+import type { SubscriptionRow } from './subscription.mapping.js';
 
 /** Which Stripe state a write reflects: newer (or equal) versions win, older ones are ignored. */
 export interface SourceVersion {
@@ -10,28 +12,30 @@ export interface SourceVersion {
   strict?: boolean;
 }
 
-type Synced = 'customers' | 'subscriptions' | 'payments' | 'invoices';
+type Synced = 'customers' | 'subscriptions' | 'payments' | 'invoices' | 'refunds' | 'disputes';
+type Versioned = Synced | 'stripe_catalog';
 
 /**
  * Insert-or-update keyed by (org, Stripe id). Rows from an older Stripe state than the stored one are skipped,
- * so events applied in any order converge on the newest state. Returns the number of rows written.
+ * so events applied in any order converge on the newest state. Text keeps everything but NUL, which
+ * PostgreSQL cannot store (`stripNul`). Returns the number of rows written.
  */
 async function upsert(
   db: Kysely<Database>,
-  table: Synced,
-  key: string,
+  table: Versioned,
+  keys: string[],
   rows: Record<string, unknown>[],
   version: SourceVersion,
 ): Promise<number> {
   if (rows.length === 0) return 0;
-  const values = rows.map((r) => ({ ...r, source_ts: version.ts, source_event_id: version.eventId }));
-  const columns = Object.keys(values[0]!).filter((c) => c !== 'org_id' && c !== key);
+  const values = rows.map((r) => ({ ...stripNul(r), source_ts: version.ts, source_event_id: version.eventId }));
+  const columns = Object.keys(values[0]!).filter((c) => c !== 'org_id' && !keys.includes(c));
   const res = await db
     .insertInto(table)
     .values(values as never)
     .onConflict((oc) =>
       oc
-        .columns(['org_id', key] as never)
+        .columns(['org_id', ...keys] as never)
         .doUpdateSet(Object.fromEntries([...columns.map((c) => [c, sql.ref(`excluded.${c}`)]), ['updated_at', sql`now()`]]) as never)
         .where(sql.ref(`${table}.source_ts`), version.strict ? '<' : '<=', sql.ref('excluded.source_ts')),
     )
@@ -39,7 +43,26 @@ async function upsert(
   return Number(res.numInsertedOrUpdatedRows ?? 0);
 }
 
-const json = (v: unknown) => JSON.stringify(v);
+/** JSON for a jsonb column: strings keep everything but NUL (see `stripNul`). */
+const json = (v: unknown) => JSON.stringify(stripNul(v));
+
+/** The Stripe id column of each synced table. */
+const KEYS: Record<Synced, string> = {
+  customers: 'external_id',
+  subscriptions: 'stripe_subscription_id',
+  payments: 'stripe_payment_id',
+  invoices: 'stripe_invoice_id',
+  refunds: 'stripe_refund_id',
+  disputes: 'stripe_dispute_id',
+};
+
+export type CatalogType = 'price' | 'product' | 'coupon';
+export interface CatalogRow {
+  object_type: CatalogType;
+  stripe_id: string;
+  data: Record<string, unknown>;
+  deleted?: boolean;
+}
 
 export function createStripeDataRepo(db: Kysely<Database>) {
   return {
@@ -47,7 +70,7 @@ export function createStripeDataRepo(db: Kysely<Database>) {
       return upsert(
         db,
         'customers',
-        'external_id',
+        [KEYS.customers],
         rows.map((r) => ({ ...r, org_id: orgId, metadata: json(r.metadata), score_dirty_at: new Date() })),
         version,
       );
@@ -71,7 +94,7 @@ export function createStripeDataRepo(db: Kysely<Database>) {
       return upsert(
         db,
         'subscriptions',
-        'stripe_subscription_id',
+        [KEYS.subscriptions],
         rows.map((r) => ({ ...r, org_id: orgId, items: json(r.items), discounts: json(r.discounts) })),
         version,
       );
@@ -80,7 +103,7 @@ export function createStripeDataRepo(db: Kysely<Database>) {
       return upsert(
         db,
         'payments',
-        'stripe_payment_id',
+        [KEYS.payments],
         rows.map((r) => ({ ...r, org_id: orgId })),
         version,
       );
@@ -89,19 +112,101 @@ export function createStripeDataRepo(db: Kysely<Database>) {
       return upsert(
         db,
         'invoices',
-        'stripe_invoice_id',
+        [KEYS.invoices],
         rows.map((r) => ({ ...r, org_id: orgId, lines: json(r.lines) })),
         version,
       );
     },
+    upsertRefunds(orgId: string, rows: RefundRow[], version: SourceVersion) {
+      return upsert(
+        db,
+        'refunds',
+        [KEYS.refunds],
+        rows.map((r) => ({ ...r, org_id: orgId })),
+        version,
+      );
+    },
+    upsertDisputes(orgId: string, rows: DisputeRow[], version: SourceVersion) {
+      return upsert(
+        db,
+        'disputes',
+        [KEYS.disputes],
+        rows.map((r) => ({ ...r, org_id: orgId })),
+        version,
+      );
+    },
+    upsertCatalog(orgId: string, rows: CatalogRow[], version: SourceVersion) {
+      return upsert(
+        db,
+        'stripe_catalog',
+        ['object_type', 'stripe_id'],
+        rows.map((r) => ({
+          org_id: orgId,
+          object_type: r.object_type,
+          stripe_id: r.stripe_id,
+          data: json(r.data),
+          deleted: r.deleted ?? false,
+        })),
+        version,
+      );
+    },
+    /** Catalog objects by type and id (the ones stored; unknown ids are simply absent). */
+    async catalog(orgId: string, wanted: { type: CatalogType; ids: string[] }[]) {
+      const rows = await Promise.all(
+        wanted
+          .filter((w) => w.ids.length > 0)
+          .map((w) =>
+            db
+              .selectFrom('stripe_catalog')
+              .select(['object_type', 'stripe_id', 'data'])
+              .where('org_id', '=', orgId)
+              .where('object_type', '=', w.type)
+              .where('stripe_id', 'in', w.ids)
+              .execute(),
+          ),
+      );
+      return rows.flat();
+    },
+    async markPaymentDisputed(orgId: string, chargeId: string): Promise<void> {
+      await db
+        .updateTable('payments')
+        .set({ disputed: true, updated_at: sql`now()` })
+        .where('org_id', '=', orgId)
+        .where('stripe_payment_id', '=', chargeId)
+        .where('disputed', '=', false)
+        .execute();
+    },
+    /** The customer of a stored charge, to attribute a dispute or a refund that names only the charge. */
+    async customerOfCharge(orgId: string, chargeId: string): Promise<string | null> {
+      const row = await db
+        .selectFrom('payments')
+        .select('stripe_customer_id')
+        .where('org_id', '=', orgId)
+        .where('stripe_payment_id', '=', chargeId)
+        .executeTakeFirst();
+      return row?.stripe_customer_id ?? null;
+    },
+    /** Records objects a sync run could not import; each counts once per run however often its page is retried. */
+    async recordSkipped(runId: string, orgId: string, skipped: { type: string; id: string; reason: string }[]): Promise<number> {
+      if (skipped.length === 0) return 0;
+      const res = await db
+        .insertInto('sync_skipped')
+        .values(
+          stripNul(skipped).map((s) => ({
+            run_id: runId,
+            org_id: orgId,
+            object_type: s.type,
+            object_id: s.id,
+            reason: s.reason.slice(0, 500),
+          })),
+        )
+        .onConflict((oc) => oc.columns(['run_id', 'object_type', 'object_id']).doNothing())
+        .executeTakeFirst();
+      return Number(res.numInsertedOrUpdatedRows ?? 0);
+    },
     /** The stored version of one object, to tell stale events from new ones. */
     async version(orgId: string, table: Synced, stripeId: string): Promise<{ ts: number; eventId: string | null } | null> {
-      const key = {
-        customers: 'external_id',
-        subscriptions: 'stripe_subscription_id',
-        payments: 'stripe_payment_id',
-        invoices: 'stripe_invoice_id',
-      }[table];
+      const key = KEYS[table];
       const row = await db
         .selectFrom(table)
         .select(['source_ts', 'source_event_id'])
@@ -159,24 +264,35 @@ export function createStripeDataRepo(db: Kysely<Database>) {
         .executeTakeFirst();
       return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
     },
+    /** How many of each synced object the organization holds (tests compare these with the sync's counts). */
     async counts(orgId: string) {
       const one = (table: Synced) =>
         db
           .selectFrom(table)
           .select((eb) => eb.fn.countAll<string>().as('n'))
           .where('org_id', '=', orgId)
-          .executeTakeFirstOrThrow();
-      const [customers, subscriptions, payments, invoices] = await Promise.all([
-        one('customers'),
-        one('subscriptions'),
-        one('payments'),
-        one('invoices'),
-      ]);
+          .executeTakeFirstOrThrow()
+          .then((r) => Number(r.n));
+      const catalog = await db
+        .selectFrom('stripe_catalog')
+        .select(['object_type', (eb) => eb.fn.countAll<string>().as('n')])
+        .where('org_id', '=', orgId)
+        .groupBy('object_type')
+        .execute();
+      const ofType = (t: CatalogType) => Number(catalog.find((r) => r.object_type === t)?.n ?? 0);
+      const [customers, subscriptions, payments, invoices, refunds, disputes] = await Promise.all(
+        (['customers', 'subscriptions', 'payments', 'invoices', 'refunds', 'disputes'] as const).map(one),
+      );
       return {
-        customers: Number(customers.n),
-        subscriptions: Number(subscriptions.n),
-        payments: Number(payments.n),
-        invoices: Number(invoices.n),
+        customers,
+        subscriptions,
+        payments,
+        invoices,
+        refunds,
+        disputes,
+        prices: ofType('price'),
+        products: ofType('product'),
+        coupons: ofType('coupon'),
       };
     },
   };

@@ -55,7 +55,7 @@ describe('connecting Stripe and the initial sync', () => {
     expect(truth.anonymous_charges_skipped).toBeGreaterThan(0);
     expect(want.subscriptions.some((s) => s.status === 'canceled')).toBe(true);
     // Stored rows match what the run imported (the windows are the run's, fixed when it started).
-    const { anonymous_charges_skipped: _skipped, ...stored } = truth;
+    const { anonymous_charges_skipped: _anonymous, skipped: _skipped, ...stored } = truth;
     expect(await dbCounts(owner.orgId)).toEqual(stored);
 
     const status = await owner.client.get('/api/v1/integrations/stripe');

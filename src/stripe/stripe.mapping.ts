@@ -1,11 +1,11 @@
 import type Stripe from 'stripe';
+import type { PaymentStatus } from '../db/schema.js';
+import { idOf, ts, UnmappableObject } from './mapping.helpers.js';
 
-/** Stripe objects → PulseScore rows, as the integration guide's "Data synced" tables describe. */
-
-const ts = (unix: number | null | undefined): Date | null => (unix ? new Date(unix * 1000) : null);
-/** The SDK hands decimals over as Decimal objects; rows keep their exact string form. */
-const decimal = (v: unknown): string | null => (v == null ? null : String(v));
-const idOf = (v: string | { id: string } | null | undefined): string | null => (v == null ? null : typeof v === 'string' ? v : v.id);
+/**
+ * Stripe objects → PulseScore rows, as the integration guide's "Data synced" tables describe (subscriptions,
+ * joined with the catalog, are in `subscription.mapping.ts`).
+ */
 
 export interface CustomerRow {
   external_id: string;
@@ -31,184 +31,105 @@ export function mapCustomer(c: Stripe.Customer | Stripe.DeletedCustomer): Custom
   };
 }
 
-/** What MRR needs of each item: the price in full (amount or tiers), its cadence, the quantity and discounts. */
-export interface ItemSnapshot {
-  id: string;
-  price_id: string;
-  product_id: string | null;
-  product_name: string | null;
-  currency: string;
-  billing_scheme: string;
-  unit_amount: number | null;
-  unit_amount_decimal: string | null;
-  tiers_mode: string | null;
-  tiers:
-    | {
-        up_to: number | null;
-        unit_amount: number | null;
-        unit_amount_decimal: string | null;
-        flat_amount: number | null;
-        flat_amount_decimal: string | null;
-      }[]
-    | null;
-  transform_quantity: { divide_by: number; round: string } | null;
-  interval: string | null;
-  interval_count: number;
-  usage_type: string | null;
-  quantity: number | null;
-  current_period_start: number | null;
-  current_period_end: number | null;
-  discounts: DiscountSnapshot[];
-}
-
-export interface DiscountSnapshot {
-  id: string;
-  coupon_id: string | null;
-  percent_off: number | null;
-  amount_off: number | null;
-  currency: string | null;
-  duration: string | null;
-  start: number | null;
-  end: number | null;
-}
-
-export function mapDiscount(d: string | Stripe.Discount): DiscountSnapshot {
-  if (typeof d === 'string')
-    return { id: d, coupon_id: null, percent_off: null, amount_off: null, currency: null, duration: null, start: null, end: null };
-  const coupon = (d.source as { coupon?: string | Stripe.Coupon | null } | undefined)?.coupon;
-  const c = coupon && typeof coupon === 'object' ? coupon : null;
-  return {
-    id: d.id,
-    coupon_id: idOf(coupon as string | Stripe.Coupon | null),
-    percent_off: c?.percent_off ?? null,
-    amount_off: c?.amount_off ?? null,
-    currency: c?.currency ?? null,
-    duration: c?.duration ?? null,
-    start: d.start ?? null,
-    end: d.end ?? null,
-  };
-}
-
-function mapItem(item: Stripe.SubscriptionItem): ItemSnapshot {
-  const price = item.price;
-  const product =
-    typeof price.product === 'object' && price.product !== null && !('deleted' in price.product && price.product.deleted)
-      ? (price.product as Stripe.Product)
-      : null;
-  return {
-    id: item.id,
-    price_id: price.id,
-    product_id: idOf(price.product as string | { id: string }),
-    product_name: product?.name ?? null,
-    currency: price.currency,
-    billing_scheme: price.billing_scheme,
-    unit_amount: price.unit_amount,
-    unit_amount_decimal: decimal(price.unit_amount_decimal),
-    tiers_mode: price.tiers_mode,
-    tiers:
-      price.tiers?.map((t) => ({
-        up_to: t.up_to,
-        unit_amount: t.unit_amount,
-        unit_amount_decimal: decimal(t.unit_amount_decimal),
-        flat_amount: t.flat_amount,
-        flat_amount_decimal: decimal(t.flat_amount_decimal),
-      })) ?? null,
-    transform_quantity: price.transform_quantity
-      ? { divide_by: price.transform_quantity.divide_by, round: price.transform_quantity.round }
-      : null,
-    interval: price.recurring?.interval ?? null,
-    interval_count: price.recurring?.interval_count ?? 1,
-    usage_type: price.recurring?.usage_type ?? null,
-    quantity: item.quantity ?? null,
-    current_period_start: item.current_period_start ?? null,
-    current_period_end: item.current_period_end ?? null,
-    discounts: (item.discounts ?? []).map(mapDiscount),
-  };
-}
-
-export interface SubscriptionRow {
-  stripe_subscription_id: string;
-  stripe_customer_id: string;
-  status: string;
-  plan_name: string | null;
-  amount_cents: number;
-  currency: string;
-  interval: string | null;
-  interval_count: number;
-  current_period_start: Date | null;
-  current_period_end: Date | null;
-  cancel_at_period_end: boolean;
-  cancel_at: Date | null;
-  canceled_at: Date | null;
-  ended_at: Date | null;
-  trial_start: Date | null;
-  trial_end: Date | null;
-  started_at: Date | null;
-  items: ItemSnapshot[];
-  discounts: DiscountSnapshot[];
-}
-
-export function mapSubscription(s: Stripe.Subscription): SubscriptionRow {
-  const items = s.items.data.map(mapItem);
-  const first = items[0];
-  const licensed = items.filter((i) => i.usage_type !== 'metered');
-  return {
-    stripe_subscription_id: s.id,
-    stripe_customer_id: idOf(s.customer as string | { id: string })!,
-    status: s.status,
-    // The guide's plan name: the product names of the subscription's items.
-    plan_name:
-      items
-        .map((i) => i.product_name)
-        .filter(Boolean)
-        .join(' + ') || null,
-    // unit_amount × quantity per billing interval, as the guide maps it; normalised MRR is computed from `items`.
-    amount_cents: Math.round(
-      licensed.reduce((sum, i) => sum + (i.unit_amount ?? Number(i.unit_amount_decimal ?? 0)) * (i.quantity ?? 0), 0),
-    ),
-    currency: s.currency,
-    interval: first?.interval ?? null,
-    interval_count: first?.interval_count ?? 1,
-    current_period_start: ts(first?.current_period_start),
-    current_period_end: ts(first?.current_period_end),
-    cancel_at_period_end: s.cancel_at_period_end,
-    cancel_at: ts(s.cancel_at),
-    canceled_at: ts(s.canceled_at),
-    ended_at: ts(s.ended_at),
-    trial_start: ts(s.trial_start),
-    trial_end: ts(s.trial_end),
-    started_at: ts(s.start_date),
-    items,
-    discounts: (s.discounts ?? []).map(mapDiscount),
-  };
-}
-
 export interface PaymentRow {
   stripe_payment_id: string;
   stripe_customer_id: string;
   amount_cents: number;
   currency: string;
-  status: 'succeeded' | 'failed' | 'pending';
+  status: PaymentStatus;
   failure_code: string | null;
   failure_message: string | null;
   paid_at: Date;
+  amount_refunded_cents: number;
+  captured: boolean;
+  refunded: boolean;
+  disputed: boolean;
+}
+
+/**
+ * What a charge says about the customer paying. Stripe reports an uncaptured charge as `succeeded` with
+ * `captured: false` (https://docs.stripe.com/api/charges/object#charge_object-captured) and keeps a fully
+ * refunded one `succeeded` with `refunded: true` (…#charge_object-refunded): neither is money received.
+ */
+export function paymentStatus(c: Pick<Stripe.Charge, 'status' | 'paid' | 'captured' | 'refunded'>): PaymentStatus {
+  if (c.status === 'failed') return 'failed';
+  if (c.status === 'pending') return 'pending';
+  if (c.status !== 'succeeded' && !c.paid) return 'pending';
+  if (c.refunded) return 'refunded';
+  if (c.captured === false) return 'uncaptured';
+  return 'succeeded';
 }
 
 /** Anonymous charges (no customer) are not synced: null. */
 export function mapCharge(c: Stripe.Charge): PaymentRow | null {
   const customer = idOf(c.customer as string | { id: string } | null);
   if (!customer) return null;
-  const known: readonly string[] = ['succeeded', 'failed', 'pending'];
-  const status = (known.includes(c.status) ? c.status : c.paid ? 'succeeded' : 'pending') as PaymentRow['status'];
   return {
     stripe_payment_id: c.id,
     stripe_customer_id: customer,
     amount_cents: c.amount,
     currency: c.currency,
-    status,
+    status: paymentStatus(c),
     failure_code: c.failure_code ?? null,
     failure_message: c.failure_message ?? null,
     paid_at: new Date(c.created * 1000),
+    amount_refunded_cents: c.amount_refunded ?? 0,
+    captured: c.captured !== false,
+    refunded: c.refunded === true,
+    disputed: c.disputed === true,
+  };
+}
+
+export interface RefundRow {
+  stripe_refund_id: string;
+  stripe_charge_id: string | null;
+  amount_cents: number;
+  currency: string;
+  status: string;
+  reason: string | null;
+  refunded_at: Date;
+}
+
+export function mapRefund(r: Stripe.Refund): RefundRow {
+  return {
+    stripe_refund_id: r.id,
+    stripe_charge_id: idOf(r.charge as string | { id: string } | null),
+    amount_cents: r.amount,
+    currency: r.currency,
+    status: r.status ?? 'pending',
+    reason: r.reason ?? null,
+    refunded_at: new Date(r.created * 1000),
+  };
+}
+
+export interface DisputeRow {
+  stripe_dispute_id: string;
+  stripe_charge_id: string;
+  stripe_customer_id: string | null;
+  amount_cents: number;
+  currency: string;
+  status: string;
+  reason: string | null;
+  opened_at: Date;
+  evidence_due_by: Date | null;
+}
+
+/** `customer`: the disputed charge's customer, when the charge came expanded or is known locally. */
+export function mapDispute(d: Stripe.Dispute, customer: string | null): DisputeRow {
+  const charge = d.charge as string | Stripe.Charge;
+  const chargeId = idOf(charge);
+  if (!chargeId) throw new UnmappableObject(`dispute ${d.id} names no charge`);
+  const fromCharge = typeof charge === 'object' ? idOf(charge.customer as string | { id: string } | null) : null;
+  return {
+    stripe_dispute_id: d.id,
+    stripe_charge_id: chargeId,
+    stripe_customer_id: fromCharge ?? customer,
+    amount_cents: d.amount,
+    currency: d.currency,
+    status: d.status,
+    reason: d.reason ?? null,
+    opened_at: new Date(d.created * 1000),
+    evidence_due_by: ts(d.evidence_details?.due_by),
   };
 }
 
@@ -238,9 +159,14 @@ export interface InvoiceRow {
   }[];
 }
 
-export function mapInvoice(i: Stripe.Invoice): InvoiceRow | null {
+/**
+ * `lines`: every line of the invoice. An invoice embeds only its first lines (`lines.has_more`,
+ * https://docs.stripe.com/api/invoices/invoice_lines); the caller pages the rest in first.
+ */
+export function mapInvoice(i: Stripe.Invoice, lines: Stripe.InvoiceLineItem[] = i.lines.data): InvoiceRow | null {
   const customer = idOf(i.customer as string | { id: string } | null);
   if (!customer) return null;
+  if (lines === i.lines.data && i.lines.has_more) throw new UnmappableObject(`invoice ${i.id}: only the first page of its lines was read`);
   const parentSub = i.parent?.subscription_details?.subscription;
   return {
     stripe_invoice_id: i.id!,
@@ -256,7 +182,7 @@ export function mapInvoice(i: Stripe.Invoice): InvoiceRow | null {
     period_end: ts(i.period_end),
     issued_at: new Date(i.created * 1000),
     paid_at: ts(i.status_transitions?.paid_at),
-    lines: i.lines.data.map((l) => ({
+    lines: lines.map((l) => ({
       id: l.id,
       amount: l.amount,
       quantity: l.quantity ?? null,

@@ -9,6 +9,9 @@ export const syncSchema = z
     counts: z.record(z.string(), z.number()),
     message: z.string(),
     error: z.string().nullable(),
+    skipped: z
+      .array(z.object({ type: z.string(), id: z.string(), reason: z.string() }))
+      .describe('Objects this run could not import, with why (the first 20; `counts.skipped` has them all)'),
     startedAt: z.string(),
     finishedAt: z.string().nullable(),
   })

@@ -1,7 +1,8 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, SyncStatus } from '../db/schema.js';
 
-export type StreamName = 'customers' | 'subscriptions' | 'charges' | 'invoices';
+export type StreamName =
+  'prices' | 'products' | 'coupons' | 'customers' | 'subscriptions' | 'charges' | 'invoices' | 'refunds' | 'disputes';
 export interface StreamCursor {
   after: string | null;
   done: boolean;
@@ -136,6 +137,16 @@ export function createSyncRunsRepo(db: Kysely<Database>) {
         .set({ status: 'canceled', phase: 'canceled', error: reason, finished_at: sql`now()`, owner_token: null })
         .where('org_id', '=', orgId)
         .where('status', '=', 'running')
+        .execute();
+    },
+    /** What a run could not import, first recorded first. */
+    skipped(runId: string, limit: number) {
+      return db
+        .selectFrom('sync_skipped')
+        .select(['object_type as type', 'object_id as id', 'reason'])
+        .where('run_id', '=', runId)
+        .orderBy('created_at')
+        .limit(limit)
         .execute();
     },
     /** Runs whose worker stopped beating: crashed or killed processes. */

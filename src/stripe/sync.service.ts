@@ -5,116 +5,43 @@ import type { AppLogger } from '../app/logger.js';
 import type { Database } from '../db/schema.js';
 import { enqueue } from '../jobs/jobs.registry.js';
 import type { JobMeta } from '../jobs/jobs.worker.js';
+import { createCatalogService, type StripeCall } from './catalog.service.js';
 import { createRateGate, type RateGate, type RetryOptions, type StripePlatform, withStripeRetry } from './stripe.client.js';
-import { createStripeDataRepo, type SourceVersion } from './stripe-data.repo.js';
-import { mapCharge, mapCustomer, mapInvoice, mapSubscription, type CustomerRow } from './stripe.mapping.js';
+import { createStripeDataRepo } from './stripe-data.repo.js';
 import { syncJob } from './sync.jobs.js';
-import { createSyncRunsRepo, type StreamCursor, type StreamName, type SyncRunRow } from './sync-runs.repo.js';
+import { CATALOG_STREAMS, initialCursors, PAGE_SIZE, type Prepared, STREAMS, streamOf } from './sync.streams.js';
+import { createSyncRunsRepo, type StreamCursor, type SyncRunRow } from './sync-runs.repo.js';
 
-const PAGE_SIZE = 100;
-const DAY = 86_400;
-export const CHARGE_WINDOW_DAYS = 90;
-export const INVOICE_WINDOW_DAYS = 365;
 /** A run whose worker has not written for this long is taken over (the worker crashed or was killed). */
 export const STALE_AFTER_SECONDS = 30;
 
 class LostOwnership extends Error {}
 class Paused extends Error {}
 
-type Lister = (params: Record<string, unknown>, options: Stripe.RequestOptions) => Promise<Stripe.ApiList<any>>;
-
-interface Stream {
-  list: (stripe: Stripe) => Lister;
-  params: (cursor: StreamCursor) => Record<string, unknown>;
-  /** Writes one page; returns counters to add to the run. */
-  write: (
-    repo: ReturnType<typeof createStripeDataRepo>,
-    orgId: string,
-    objects: any[],
-    version: SourceVersion,
-  ) => Promise<Record<string, number>>;
-}
-
-const STREAMS: Record<StreamName, Stream> = {
-  customers: {
-    list: (s) => s.customers.list.bind(s.customers) as Lister,
-    params: () => ({}),
-    write: async (repo, orgId, objects: Stripe.Customer[], version) => {
-      const rows = objects.map(mapCustomer).filter((r): r is CustomerRow => !('deleted' in r));
-      await repo.upsertCustomers(orgId, rows, version);
-      return { customers: rows.length };
-    },
-  },
-  subscriptions: {
-    list: (s) => s.subscriptions.list.bind(s.subscriptions) as Lister,
-    // Canceled ones too, with what MRR needs expanded in the list call: prices, tiers, products, coupons.
-    params: () => ({
-      status: 'all',
-      expand: [
-        'data.items.data.price.product',
-        'data.items.data.price.tiers',
-        'data.discounts.source.coupon',
-        'data.items.data.discounts.source.coupon',
-      ],
-    }),
-    write: async (repo, orgId, objects: Stripe.Subscription[], version) => {
-      await repo.upsertSubscriptions(orgId, objects.map(mapSubscription), version);
-      return { subscriptions: objects.length };
-    },
-  },
-  charges: {
-    list: (s) => s.charges.list.bind(s.charges) as Lister,
-    params: (c) => ({ created: { gte: c.since, ...(c.until ? { lt: c.until } : {}) } }),
-    write: async (repo, orgId, objects: Stripe.Charge[], version) => {
-      const rows = objects.map(mapCharge).filter((r) => r !== null);
-      await repo.upsertPayments(orgId, rows, version);
-      return { payments: rows.length, anonymous_charges_skipped: objects.length - rows.length };
-    },
-  },
-  invoices: {
-    list: (s) => s.invoices.list.bind(s.invoices) as Lister,
-    params: (c) => ({ created: { gte: c.since, ...(c.until ? { lt: c.until } : {}) } }),
-    write: async (repo, orgId, objects: Stripe.Invoice[], version) => {
-      const rows = objects.map(mapInvoice).filter((r) => r !== null);
-      await repo.upsertInvoices(orgId, rows, version);
-      return { invoices: rows.length };
-    },
-  },
-};
-
-/** Windowed lists are walked as several `created` ranges side by side: one long walk would be the slowest part. */
-const PARTITIONS = 4;
-
-function partitioned(name: StreamName, since: number, now: number): Record<string, StreamCursor> {
-  const step = Math.ceil((now - since) / PARTITIONS);
-  return Object.fromEntries(
-    Array.from({ length: PARTITIONS }, (_, i) => [
-      `${name}#${i}`,
-      // The last range is open-ended, so objects created while the sync runs are not missed.
-      { after: null, done: false, since: since + i * step, ...(i < PARTITIONS - 1 ? { until: since + (i + 1) * step } : {}) },
-    ]),
-  );
-}
-
-/** Where a run starts: every list from its first page, with the charge and invoice windows fixed now. */
-export function initialCursors(now: number): Record<string, StreamCursor> {
-  return {
-    customers: { after: null, done: false },
-    subscriptions: { after: null, done: false },
-    ...partitioned('charges', now - CHARGE_WINDOW_DAYS * DAY, now),
-    ...partitioned('invoices', now - INVOICE_WINDOW_DAYS * DAY, now),
-  };
-}
-
-const streamOf = (key: string) => key.split('#')[0] as StreamName;
+export { CHARGE_WINDOW_DAYS, INVOICE_WINDOW_DAYS, initialCursors } from './sync.streams.js';
 
 export function completionMessage(counts: Record<string, number>): string {
-  return `Sync complete — ${counts.customers ?? 0} customers imported.`;
+  const skipped = counts.skipped ?? 0;
+  const notImported = skipped > 0 ? ` ${skipped} ${skipped === 1 ? 'object' : 'objects'} could not be imported.` : '';
+  return `Sync complete — ${counts.customers ?? 0} customers imported.${notImported}`;
 }
 
 /** What the UI shows about a run: phase, counts and the final message or error. */
-export function runDto(run: Pick<SyncRunRow, 'id' | 'kind' | 'status' | 'phase' | 'counts' | 'error' | 'started_at' | 'finished_at'>) {
-  const counts = { customers: 0, subscriptions: 0, payments: 0, invoices: 0, anonymous_charges_skipped: 0, ...run.counts };
+export function runDto(
+  run: Pick<SyncRunRow, 'id' | 'kind' | 'status' | 'phase' | 'counts' | 'error' | 'started_at' | 'finished_at'>,
+  skipped: { type: string; id: string; reason: string }[] = [],
+) {
+  const counts = {
+    customers: 0,
+    subscriptions: 0,
+    payments: 0,
+    invoices: 0,
+    anonymous_charges_skipped: 0,
+    refunds: 0,
+    disputes: 0,
+    skipped: 0,
+    ...run.counts,
+  };
   return {
     id: run.id,
     kind: run.kind,
@@ -130,6 +57,7 @@ export function runDto(run: Pick<SyncRunRow, 'id' | 'kind' | 'status' | 'phase' 
             ? `Sync stopped: ${run.error ?? 'canceled'}`
             : `Sync failed: ${run.error ?? 'unknown error'}`,
     error: run.status === 'failed' || run.status === 'canceled' ? run.error : null,
+    skipped,
     startedAt: run.started_at.toISOString(),
     finishedAt: run.finished_at?.toISOString() ?? null,
   };
@@ -164,6 +92,7 @@ export interface SyncDeps {
 export function createSyncService(deps: SyncDeps) {
   const { db, logger } = deps;
   const runs = createSyncRunsRepo(db);
+  const catalog = createCatalogService(db);
   const staleSeconds = deps.staleSeconds ?? STALE_AFTER_SECONDS;
 
   /** Starts a full import unless one is running; answers the running one in that case. */
@@ -189,45 +118,55 @@ export function createSyncService(deps: SyncDeps) {
     let cursor = run.cursors[key] ?? { after: null, done: false };
     if (cursor.done) return;
     const list = stream.list(stripe);
-    const options = { stripeAccount: '' as string };
     const account = await db
       .selectFrom('stripe_connections')
       .select(['stripe_account_id', 'status'])
       .where('org_id', '=', run.org_id)
       .executeTakeFirst();
     if (!account || account.status !== 'connected') throw new LostOwnership();
-    options.stripeAccount = account.stripe_account_id;
-    const fetchPage = (after: string | null) => {
+    const options: Stripe.RequestOptions = { stripeAccount: account.stripe_account_id };
+    const call: StripeCall = (fn) =>
+      withStripeRetry(() => fn(stripe, options), {
+        ...deps.retry,
+        signal,
+        gate,
+        onRetry: (err, attempt, delay) =>
+          logger.warn(
+            { stream: name, attempt, delay, status: (err as { statusCode?: number }).statusCode },
+            'Stripe call failed; retrying',
+          ),
+      });
+    const ctx = { db, orgId: run.org_id, runId: run.id, call, catalog };
+    // The next page is fetched while the current one is written. The fetch settles into a value and never
+    // rejects on its own, so a page read ahead and then abandoned (the run stopped, access revoked) cannot
+    // become an unhandled rejection; its error is thrown only where the loop awaits it.
+    type Fetched = { ok: true; page: Stripe.ApiList<any>; fetchedAt: number } | { ok: false; err: unknown };
+    const fetchPage = (after: string | null): Promise<Fetched> => {
       const fetchedAt = Math.floor(Date.now() / 1000);
-      const page = withStripeRetry(
-        () => list({ limit: PAGE_SIZE, ...stream.params(cursor), ...(after ? { starting_after: after } : {}) }, options),
-        {
-          ...deps.retry,
-          signal,
-          gate,
-          onRetry: (err, attempt, delay) =>
-            logger.warn(
-              { stream: name, attempt, delay, status: (err as { statusCode?: number }).statusCode },
-              'Stripe call failed; retrying',
-            ),
-        },
+      return call((_s, o) => list({ limit: PAGE_SIZE, ...stream.params(cursor), ...(after ? { starting_after: after } : {}) }, o)).then(
+        (page) => ({ ok: true, page, fetchedAt }),
+        (err: unknown) => ({ ok: false, err }),
       );
-      page.catch(() => undefined);
-      return page.then((p) => ({ page: p, fetchedAt }));
     };
-    // The next page is fetched while the current one is written.
     let pending = fetchPage(cursor.after);
     for (;;) {
       if (signal.aborted) throw new Paused();
-      const { page, fetchedAt } = await pending;
+      const fetched = await pending;
+      if (!fetched.ok) throw fetched.err;
+      const { page, fetchedAt } = fetched;
       const last = page.data.at(-1)?.id ?? cursor.after;
       if (page.has_more) pending = fetchPage(last);
+      const prepared: Prepared = await stream.prepare(page.data, ctx, fetchedAt);
       const next: StreamCursor = { ...cursor, after: last, done: !page.has_more };
       await db.transaction().execute(async (trx) => {
-        const added = await stream.write(createStripeDataRepo(trx), run.org_id, page.data, { ts: fetchedAt, eventId: null });
-        const still = await createSyncRunsRepo(trx).advance(run.id, token, key, next, added, name);
+        const repo = createStripeDataRepo(trx);
+        const added = await stream.write(repo, run.org_id, prepared, { ts: fetchedAt, eventId: null });
+        const skipped = await repo.recordSkipped(run.id, run.org_id, prepared.skipped);
+        const still = await createSyncRunsRepo(trx).advance(run.id, token, key, next, { ...added, skipped }, name);
         if (!still) throw new LostOwnership();
       });
+      if (prepared.skipped.length > 0)
+        logger.warn({ runId: run.id, stream: name, skipped: prepared.skipped }, 'Stripe objects could not be imported; skipped');
       cursor = next;
       if (next.done) return;
     }
@@ -250,13 +189,16 @@ export function createSyncService(deps: SyncDeps) {
     // The streams share the account's rate limit: one meeting it holds them all back.
     const gate = createRateGate();
     try {
-      const results = await Promise.allSettled(
-        Object.keys(run.cursors).map((key) => runStream(run as SyncRunRow, token, key, stripe, abort.signal, gate)),
-      );
-      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason;
-      if (failure) {
-        abort.abort();
-        throw failure;
+      // The catalog first (a few pages), so that subscriptions find their prices, products and coupons stored;
+      // then every other list side by side.
+      const keys = Object.keys(run.cursors);
+      for (const phase of [keys.filter((k) => CATALOG_STREAMS.has(streamOf(k))), keys.filter((k) => !CATALOG_STREAMS.has(streamOf(k)))]) {
+        const results = await Promise.allSettled(phase.map((key) => runStream(run as SyncRunRow, token, key, stripe, abort.signal, gate)));
+        const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason;
+        if (failure) {
+          abort.abort();
+          throw failure;
+        }
       }
       const done = await runs.byId(runId);
       if (await runs.finish(runId, 'succeeded', 'complete', null, token)) {
@@ -307,7 +249,7 @@ export function createSyncService(deps: SyncDeps) {
     recoverStale,
     async progress(orgId: string) {
       const run = await runs.latest(orgId);
-      return run ? runDto(run) : null;
+      return run ? runDto(run, (run.counts.skipped ?? 0) > 0 ? await runs.skipped(run.id, 20) : []) : null;
     },
   };
 }

@@ -5,11 +5,11 @@ import type { AppLogger } from '../app/logger.js';
 import type { SecretBox } from '../app/secrets.js';
 import type { Database } from '../db/schema.js';
 import { enqueue } from '../jobs/jobs.registry.js';
+import { storableJson } from '../db/pg-text.js';
 import { createConnectionsRepo } from './connections.repo.js';
 import { createEventStore } from './event-intake.batcher.js';
-import { type StripePlatform, withStripeRetry } from './stripe.client.js';
-import { createStripeDataRepo, type SourceVersion } from './stripe-data.repo.js';
-import { mapCharge, mapCustomer, mapInvoice, mapSubscription } from './stripe.mapping.js';
+import type { StripePlatform } from './stripe.client.js';
+import { createEventApplier } from './webhooks.apply.js';
 import { drainEventsJob } from './webhooks.jobs.js';
 
 const SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -19,13 +19,6 @@ const PARALLEL = 10;
 const MAX_ATTEMPTS = 10;
 /** A claimed event whose worker has not finished it after this long is put back. */
 const STUCK_AFTER_SECONDS = 120;
-
-const SUBSCRIPTION_EXPAND = [
-  'items.data.price.product',
-  'items.data.price.tiers',
-  'discounts.source.coupon',
-  'items.data.discounts.source.coupon',
-];
 
 export interface WebhookDeps {
   db: Kysely<Database>;
@@ -37,8 +30,6 @@ export interface WebhookDeps {
   /** Called after a batch changed the billing data of some organizations' customers (to re-score them). */
   onCustomersChanged?: (orgIds: string[]) => Promise<void>;
 }
-
-type Outcome = 'processed' | 'skipped';
 
 export function createWebhookService(deps: WebhookDeps) {
   const { db, logger } = deps;
@@ -86,7 +77,8 @@ export function createWebhookService(deps: WebhookDeps) {
       id: event.id,
       type: event.type,
       created: event.created,
-      payload: raw.toString('utf8'),
+      // Stored as jsonb, which cannot hold NUL: a text field with one keeps everything but that character.
+      payload: storableJson(raw.toString('utf8')),
     });
     if (outcome.orgs === 0) return { received: true, stored: 0, ignored: 'no connected organization for this account' };
     if (outcome.stored > 0) wake();
@@ -109,171 +101,7 @@ export function createWebhookService(deps: WebhookDeps) {
     wakeTimer.unref();
   }
 
-  async function accountOf(orgId: string): Promise<string> {
-    const c = await connections.find(orgId);
-    return c!.stripe_account_id;
-  }
-
-  /**
-   * Writes an object carried by an event unless what is stored is as new or newer. The common case is one
-   * statement; only a tie (same second, another source) costs a read and a re-fetch from Stripe.
-   */
-  async function applyVersioned<R>(
-    orgId: string,
-    table: 'customers' | 'payments' | 'invoices',
-    stripeId: string,
-    event: Stripe.Event,
-    row: R,
-    write: (row: R, version: SourceVersion) => Promise<number>,
-    refetch: () => Promise<R | null>,
-  ): Promise<Outcome> {
-    const version = { ts: event.created, eventId: event.id };
-    if ((await write(row, { ...version, strict: true })) > 0) return 'processed';
-    const stored = await createStripeDataRepo(db).version(orgId, table, stripeId);
-    if (!stored || stored.eventId === event.id || stored.ts > event.created || !deps.platform) return 'skipped';
-    const current = await refetch();
-    if (current) await write(current, version);
-    return 'processed';
-  }
-
-  async function applyCustomer(orgId: string, event: Stripe.Event, version: SourceVersion): Promise<Outcome> {
-    const repo = createStripeDataRepo(db);
-    const object = event.data.object as Stripe.Customer;
-    if (event.type === 'customer.deleted') {
-      await repo.markCustomerDeleted(orgId, object.id, version);
-      return 'processed';
-    }
-    const row = mapCustomer(object);
-    if ('deleted' in row) return 'skipped';
-    return applyVersioned(
-      orgId,
-      'customers',
-      object.id,
-      event,
-      row,
-      (r, v) => repo.upsertCustomers(orgId, [r], v),
-      async () => {
-        const fresh = mapCustomer(
-          await withStripeRetry(async () =>
-            deps.platform!.client.customers.retrieve(object.id, {}, { stripeAccount: await accountOf(orgId) }),
-          ),
-        );
-        return 'deleted' in fresh ? null : fresh;
-      },
-    );
-  }
-
-  async function applySubscription(orgId: string, event: Stripe.Event): Promise<Outcome> {
-    const object = event.data.object as Stripe.Subscription;
-    // Subscription events lack the prices' products and tiers that MRR needs, and may be stale: read it afresh.
-    if (!deps.platform) return 'skipped';
-    const stripeAccount = await accountOf(orgId);
-    const fetchedAt = Math.floor(Date.now() / 1000);
-    const current = await withStripeRetry(() =>
-      deps.platform!.client.subscriptions.retrieve(object.id, { expand: SUBSCRIPTION_EXPAND }, { stripeAccount }),
-    );
-    const repo = createStripeDataRepo(db);
-    const row = mapSubscription(current);
-    await repo.upsertSubscriptions(orgId, [row], { ts: Math.max(fetchedAt, event.created), eventId: event.id });
-    await repo.markDirty(orgId, [row.stripe_customer_id]);
-    if (row.status === 'canceled') {
-      // Once per subscription, whichever event (updated, deleted, a redelivery) reports it first.
-      await repo.logEvent({
-        orgId,
-        type: 'subscription.canceled',
-        customer: row.stripe_customer_id,
-        payload: {
-          subscriptionId: row.stripe_subscription_id,
-          planName: row.plan_name,
-          amountCents: row.amount_cents,
-          currency: row.currency,
-        },
-        occurredAt: row.canceled_at ?? new Date(event.created * 1000),
-        dedupKey: `subscription.canceled:${row.stripe_subscription_id}`,
-      });
-    }
-    return 'processed';
-  }
-
-  async function applyCharge(orgId: string, event: Stripe.Event): Promise<Outcome> {
-    const repo = createStripeDataRepo(db);
-    const charge = event.data.object as Stripe.Charge;
-    const row = mapCharge(charge);
-    if (!row) return 'skipped';
-    if (event.type === 'charge.failed') {
-      // One payment.failed per failed charge, however often the event arrives.
-      await repo.logEvent({
-        orgId,
-        type: 'payment.failed',
-        customer: row.stripe_customer_id,
-        payload: {
-          chargeId: charge.id,
-          amountCents: charge.amount,
-          currency: charge.currency,
-          failureCode: charge.failure_code,
-          failureMessage: charge.failure_message,
-        },
-        occurredAt: new Date(charge.created * 1000),
-        dedupKey: `payment.failed:${charge.id}`,
-      });
-    }
-    const outcome = await applyVersioned(
-      orgId,
-      'payments',
-      charge.id,
-      event,
-      row,
-      (r, v) => repo.upsertPayments(orgId, [r], v),
-      async () =>
-        mapCharge(
-          await withStripeRetry(async () =>
-            deps.platform!.client.charges.retrieve(charge.id, {}, { stripeAccount: await accountOf(orgId) }),
-          ),
-        ),
-    );
-    if (outcome === 'processed') await repo.markDirty(orgId, [row.stripe_customer_id]);
-    return outcome;
-  }
-
-  async function applyInvoice(orgId: string, event: Stripe.Event): Promise<Outcome> {
-    const repo = createStripeDataRepo(db);
-    const invoice = event.data.object as Stripe.Invoice;
-    const row = mapInvoice(invoice);
-    if (!row) return 'skipped';
-    if (event.type === 'invoice.payment_succeeded' || event.type === 'invoice.paid') {
-      await repo.touchLastSeen(orgId, row.stripe_customer_id, row.paid_at ?? new Date(event.created * 1000));
-    }
-    const outcome = await applyVersioned(
-      orgId,
-      'invoices',
-      row.stripe_invoice_id,
-      event,
-      row,
-      (r, v) => repo.upsertInvoices(orgId, [r], v),
-      async () =>
-        mapInvoice(
-          await withStripeRetry(async () =>
-            deps.platform!.client.invoices.retrieve(row.stripe_invoice_id, {}, { stripeAccount: await accountOf(orgId) }),
-          ),
-        ),
-    );
-    if (outcome === 'processed') await repo.markDirty(orgId, [row.stripe_customer_id]);
-    return outcome;
-  }
-
-  async function apply(orgId: string, event: Stripe.Event): Promise<Outcome> {
-    const version = { ts: event.created, eventId: event.id };
-    if (event.type === 'account.application.deauthorized') {
-      await deps.onDeauthorized(orgId);
-      return 'processed';
-    }
-    if (event.type.startsWith('customer.subscription.')) return applySubscription(orgId, event);
-    if (event.type === 'customer.created' || event.type === 'customer.updated' || event.type === 'customer.deleted')
-      return applyCustomer(orgId, event, version);
-    if (event.type.startsWith('charge.')) return applyCharge(orgId, event);
-    if (event.type.startsWith('invoice.')) return applyInvoice(orgId, event);
-    return 'skipped';
-  }
+  const apply = createEventApplier(deps);
 
   interface Claimed {
     id: string;

@@ -221,6 +221,49 @@ describe('webhook intake', () => {
     expect((await post('/api/v1/webhooks/stripe/unknown-token-123', payload, 't=1,v1=x')).status).toBe(404);
   });
 
+  it('stores an event whose text holds a NUL character, keeping everything but that character', async () => {
+    const payload = fakeEvent({
+      data: {
+        object: {
+          id: 'cus_nul',
+          object: 'customer',
+          name: 'Nul\u0000Co',
+          email: null,
+          created: 1,
+          metadata: { k: 'v\u0000' },
+          currency: null,
+        },
+      },
+    });
+    expect(payload).toContain('\\u0000');
+    const res = await post('/api/v1/webhooks/stripe', payload, signPayload(payload, WEBHOOK_SECRET, Math.floor(Date.now() / 1000)));
+    expect(res.status).toBe(200);
+    const row = await waitFor(() => db().selectFrom('customers').selectAll().where('external_id', '=', 'cus_nul').executeTakeFirst());
+    expect(row).toMatchObject({ name: 'NulCo', metadata: { k: 'v' } });
+  });
+
+  it('follows a dispute from opening to its close, by the object each event carries', async () => {
+    const charge = await stripe.charges.create({ amount: 4200, currency: 'usd', source: 'tok_createDispute' }, opts());
+    const dispute = () =>
+      db()
+        .selectFrom('disputes')
+        .selectAll()
+        .where('org_id', '=', owner.orgId)
+        .where('stripe_charge_id', '=', charge.id)
+        .executeTakeFirst();
+    const opened = await waitFor(dispute);
+    expect(opened.status).toBe('needs_response');
+    await stripe.disputes.close(opened.stripe_dispute_id, {}, opts());
+    await waitFor(async () => (await dispute())?.status === 'lost');
+    // Its charge is disputed, not a dispute stored as a payment.
+    const payments = await db()
+      .selectFrom('payments')
+      .select(['stripe_payment_id', 'disputed'])
+      .where('org_id', '=', owner.orgId)
+      .execute();
+    expect(payments.some((p) => p.stripe_payment_id === opened.stripe_dispute_id)).toBe(false);
+  });
+
   it('answers 503 while the database is away, and loses nothing once it is back', async () => {
     const admin = new pg.Client({ connectionString: inject('adminDatabaseUrl') });
     admin.on('error', () => undefined);

@@ -105,10 +105,10 @@ export async function emulatorTruth(world: StripeWorld, orgId: string) {
     .orderBy('started_at', 'desc')
     .limit(1)
     .executeTakeFirstOrThrow();
-  return truthFor(world, run.cursors['charges#0']!.since!, run.cursors['invoices#0']!.since!);
+  return truthFor(world, run.cursors['charges#0']!.since!, run.cursors['invoices#0']!.since!, run.cursors.disputes?.since);
 }
 
-export function truthFor(world: StripeWorld, chargesSince: number, invoicesSince: number) {
+export function truthFor(world: StripeWorld, chargesSince: number, invoicesSince: number, disputesSince = invoicesSince) {
   const store = world.emulator.emulator.connectedAccounts()[0]!.store;
   const charges = store.all('charge').filter((c) => c.created >= chargesSince);
   return {
@@ -117,6 +117,12 @@ export function truthFor(world: StripeWorld, chargesSince: number, invoicesSince
     payments: charges.filter((c) => c.customer !== null).length,
     invoices: store.all('invoice').filter((i) => i.created >= invoicesSince).length,
     anonymous_charges_skipped: charges.filter((c) => c.customer === null).length,
+    prices: store.all('price').length,
+    products: store.all('product').length,
+    coupons: store.all('coupon').length,
+    refunds: store.all('refund').filter((r) => r.created >= chargesSince).length,
+    disputes: store.all('dispute').filter((d) => d.created >= disputesSince).length,
+    skipped: 0,
   };
 }
 
