@@ -24,7 +24,9 @@ const encryptionKey = optionalString.refine(
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  HOST: z.string().default('0.0.0.0'),
+  // Outside production the server listens on loopback only: the demo's Stripe emulator and development
+  // secrets are not for the network. Production (or HOST=0.0.0.0) listens where it is told.
+  HOST: optionalString,
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   APP_URL: url('APP_URL'),
   DATABASE_URL: url('DATABASE_URL'),
@@ -43,7 +45,13 @@ const envSchema = z.object({
     .int()
     .min(1024)
     .default(1024 * 1024),
-  TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  // `true` (one proxy) or the number of reverse proxies in front of the server: the client address is the
+  // rightmost X-Forwarded-For entry that none of them wrote, never the leftmost (which the client writes).
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|[0-9])$/, 'must be true, false or the number of proxies in front of the server (0–9)')
+    .default('false'),
+  METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
   SYNC_STALE_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
   ALERT_PRIVATE_URLS: z.enum(['true', 'false']).optional(),
@@ -71,8 +79,10 @@ export interface Config {
   };
   mail: { smtpUrl: string | undefined; from: string };
   bodyLimitBytes: number;
-  /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
-  trustProxy: boolean;
+  /** Reverse proxies in front of the server (0: none): the client address is the hop before them in X-Forwarded-For. */
+  trustProxy: number;
+  /** When set, `GET /metrics` needs `Authorization: Bearer <token>`; otherwise only loopback clients may read it. */
+  metricsToken: string | undefined;
   /** A sync whose worker has been silent this long is resumed by another worker. */
   syncStaleSeconds: number;
   /** Jobs one worker process runs at once. */
@@ -139,7 +149,7 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
   const demoMode = !env.STRIPE_CLIENT_ID && !env.STRIPE_SECRET_KEY;
   return {
     env: env.NODE_ENV,
-    host: env.HOST,
+    host: env.HOST ?? (env.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
     port: env.PORT,
     appUrl: (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
     databaseUrl: env.DATABASE_URL,
@@ -156,7 +166,8 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
     },
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
-    trustProxy: env.TRUST_PROXY === 'true',
+    trustProxy: env.TRUST_PROXY === 'true' ? 1 : env.TRUST_PROXY === 'false' ? 0 : Number(env.TRUST_PROXY),
+    metricsToken: env.METRICS_TOKEN,
     syncStaleSeconds: env.SYNC_STALE_SECONDS,
     workerConcurrency: env.WORKER_CONCURRENCY,
     alertPrivateUrls: env.ALERT_PRIVATE_URLS ? env.ALERT_PRIVATE_URLS === 'true' : env.NODE_ENV !== 'production',

@@ -47,7 +47,8 @@ export interface ServerDeps {
   metrics: Metrics;
   appUrl: string;
   bodyLimitBytes: number;
-  trustProxy: boolean;
+  /** Reverse proxies in front of the server (Fastify trusts that many hops of X-Forwarded-For). */
+  trustProxy: number;
   authenticate: Authenticate;
   services: {
     auth: AuthService;
@@ -76,7 +77,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
     bodyLimit: deps.bodyLimitBytes,
     // Long ids reach validation and get a clear 400 instead of the router's bare 414.
     routerOptions: { maxParamLength: 1000 },
-    trustProxy: deps.trustProxy,
+    trustProxy: deps.trustProxy > 0 ? deps.trustProxy : false,
     requestIdHeader: false,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
