@@ -77,7 +77,9 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
     bodyLimit: deps.bodyLimitBytes,
     // Long ids reach validation and get a clear 400 instead of the router's bare 414.
     routerOptions: { maxParamLength: 1000 },
-    trustProxy: deps.trustProxy > 0 ? deps.trustProxy : false,
+    // The n nearest hops are our proxies; the client is the one before them. Never the leftmost
+    // X-Forwarded-For entry, which the client itself writes.
+    trustProxy: deps.trustProxy > 0 ? (_address: string, hop: number) => hop < deps.trustProxy : false,
     requestIdHeader: false,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
