@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -14,6 +14,7 @@ let server: Proc;
 let browser: Browser;
 let base: string;
 let emulatorOrigin: string | null = null;
+let dataDir: string;
 
 beforeAll(async () => {
   buildWebApp();
@@ -24,7 +25,7 @@ beforeAll(async () => {
   server = start({
     DATABASE_URL: database.url,
     PORT: String(port),
-    DATA_DIR: await mkdtemp(path.join(tmpdir(), 'e2e-')),
+    DATA_DIR: (dataDir = await mkdtemp(path.join(tmpdir(), 'e2e-'))),
     LOG_LEVEL: 'warn',
   });
   await healthy(port, 60_000);
@@ -182,7 +183,9 @@ describe('the Stripe integration guide, in the browser', () => {
 
     // Stripe reports a declined charge for one of the connected account's customers.
     const account = await connectedAccount();
-    const stripe = new Stripe('sk_test_pulsescore_demo_platform_key', {
+    // The demo platform's key is random per data folder (see src/demo/demo-stripe.ts).
+    const { secretKey } = JSON.parse(await readFile(path.join(dataDir, 'demo-stripe-secrets.json'), 'utf8')) as { secretKey: string };
+    const stripe = new Stripe(secretKey, {
       host: new URL(emulatorOrigin!).hostname,
       port: Number(new URL(emulatorOrigin!).port),
       protocol: 'http',
@@ -299,10 +302,10 @@ describe('the Stripe integration guide, in the browser', () => {
       headers: { origin: base },
     });
     expect(invite.status()).toBe(201);
-    const { id, email } = (await invite.json()) as { id: string; email: string };
+    const { url, email } = (await invite.json()) as { url: string; email: string };
     const context = await browser.newContext();
     const member = await context.newPage();
-    await member.goto(`${base}/invitations/${id}`);
+    await member.goto(url.replace(/^https?:\/\/[^/]+/, base));
     await member.getByRole('button', { name: 'Create an account and join' }).click();
     await member.getByLabel('Your name').fill('Morgan Member');
     await member.getByLabel('Work email').fill(email);

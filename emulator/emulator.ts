@@ -296,6 +296,8 @@ export class Emulator {
 
   private async handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     this.stats.requests++;
+    // The network's share of a request: it comes before Stripe sees it, so access revoked meanwhile refuses it.
+    if (this.realism.latencyMs > 0) await new Promise((r) => setTimeout(r, this.realism.latencyMs));
     const method = req.method ?? 'GET';
     const matched = this.router.match(method, url.pathname);
     // Stripe answers an unknown path and a known path with an unsupported method alike: 404.
@@ -318,7 +320,6 @@ export class Emulator {
         'rate_limit',
       );
     }
-    if (this.realism.latencyMs > 0) await new Promise((r) => setTimeout(r, this.realism.latencyMs));
     if (this.realism.errorRate > 0 && this.random.next() < this.realism.errorRate) {
       this.stats.injectedErrors++;
       throw new StripeApiError(500, 'api_error', 'An unknown error occurred (injected by the emulator).');

@@ -38,8 +38,8 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', path: '/invitations' },
   { method: 'POST', path: '/invitations', body: { email: 'i@example.com', role: 'member' } },
   { method: 'DELETE', path: '/invitations/:id' },
-  { method: 'GET', path: '/invitations/:id/preview' },
-  { method: 'POST', path: '/invitations/accept', body: { invitationId: 'x' } },
+  { method: 'GET', path: '/invitations/:token/preview' },
+  { method: 'POST', path: '/invitations/accept', body: { token: 'x'.repeat(32) } },
   { method: 'GET', path: '/api-keys' },
   { method: 'POST', path: '/api-keys', body: { name: 'k', role: 'member' } },
   { method: 'DELETE', path: '/api-keys/:id' },
@@ -97,6 +97,9 @@ function expectErrorShape(res: { status: number; body: any; text: string }, labe
   expect(res.body?.error?.message, label).toEqual(expect.any(String));
 }
 
+/** The secret token an invitation link carries. */
+const tokenOf = (url: string) => new URL(url).pathname.split('/').pop()!;
+
 interface Org {
   owner: SignedUpUser;
   member: SignedUpUser;
@@ -111,7 +114,7 @@ async function organization(name: string): Promise<Org> {
   const owner = await signUp(t, { organizationName: name });
   const member = await signUp(t);
   const inv = await owner.client.post('/api/v1/invitations', { email: member.email, role: 'member' });
-  await member.client.post('/api/v1/invitations/accept', { invitationId: inv.body.id });
+  await member.client.post('/api/v1/invitations/accept', { token: tokenOf(inv.body.url) });
   const members = await owner.client.get('/api/v1/members');
   const memberMemberId = members.body.members.find((m: { userId: string }) => m.userId === member.userId).id;
   const pending = await owner.client.post('/api/v1/invitations', { email: `pending-${name}@example.com`, role: 'member' });
@@ -192,7 +195,7 @@ describe('roles', () => {
     keyClient.bearer = org.memberKey;
     const victim = await signUp(t);
     const inv = await org.owner.client.post('/api/v1/invitations', { email: victim.email, role: 'member' });
-    await victim.client.post('/api/v1/invitations/accept', { invitationId: inv.body.id });
+    await victim.client.post('/api/v1/invitations/accept', { token: tokenOf(inv.body.url) });
     const victimId = (await org.owner.client.get('/api/v1/members')).body.members.find(
       (m: { userId: string }) => m.userId === victim.userId,
     ).id;

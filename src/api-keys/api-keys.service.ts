@@ -28,6 +28,8 @@ export function createApiKeysService(deps: { db: Kysely<Database> }) {
   const repo = createApiKeysRepo(deps.db);
   return {
     async list(ctx: OrgContext) {
+      // Keys carry admin rights: only those who may create them see them.
+      requireRole(ctx, 'admin', 'see API keys');
       return (await repo.listActive(ctx.orgId)).map(keyDto);
     },
 
@@ -56,8 +58,15 @@ export function createApiKeysService(deps: { db: Kysely<Database> }) {
       if (!looksLikeApiKey(token)) return null;
       const key = await repo.findActiveByHash(hashApiKey(token));
       if (!key) return null;
+      // A key never outlives its creator's membership, nor carries more rights than the creator has now: a
+      // removed admin's keys stop working (and are revoked), a demoted admin's keys act as a member.
+      if (key.created_by !== null && key.creator_role === null) {
+        await repo.revokeCreatedBy(key.org_id, key.created_by);
+        return null;
+      }
+      const role = key.creator_role && !atLeast(key.creator_role, key.role) ? (key.creator_role as 'admin' | 'member') : key.role;
       if (!key.last_used_at || Date.now() - key.last_used_at.getTime() > TOUCH_INTERVAL_MS) await repo.touch(key.id);
-      return { apiKeyId: key.id, orgId: key.org_id, role: key.role };
+      return { apiKeyId: key.id, orgId: key.org_id, role };
     },
   };
 }

@@ -38,6 +38,7 @@ const envSchema = z.object({
   STRIPE_SECRET_KEY: optionalString,
   STRIPE_WEBHOOK_SECRET: optionalString,
   STRIPE_API_BASE: url('STRIPE_API_BASE'),
+  STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(30_000),
   SMTP_URL: url('SMTP_URL'),
   MAIL_FROM: z.string().default('PulseScore <no-reply@pulsescore.local>'),
   BODY_LIMIT_BYTES: z.coerce
@@ -74,6 +75,8 @@ export interface Config {
     secretKey: string | undefined;
     webhookSecret: string | undefined;
     apiBase: string | undefined;
+    /** A Stripe call that has not answered after this long fails (and is retried like a 5xx). */
+    timeoutMs: number;
     /** No platform credentials: run against the bundled emulator. */
     demoMode: boolean;
   };
@@ -162,6 +165,7 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
       secretKey: env.STRIPE_SECRET_KEY,
       webhookSecret: env.STRIPE_WEBHOOK_SECRET,
       apiBase: env.STRIPE_API_BASE,
+      timeoutMs: env.STRIPE_TIMEOUT_MS,
       demoMode,
     },
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },

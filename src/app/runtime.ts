@@ -85,8 +85,8 @@ function buildJobs(deps: {
 
 /** The Stripe platform, when credentials are configured (demo mode fills them with the emulator's). */
 function stripePlatform(config: Config): StripePlatform | null {
-  const { clientId, secretKey, webhookSecret, apiBase } = config.stripe;
-  return clientId && secretKey ? createStripePlatform({ clientId, secretKey, webhookSecret, apiBase }) : null;
+  const { clientId, secretKey, webhookSecret, apiBase, timeoutMs } = config.stripe;
+  return clientId && secretKey ? createStripePlatform({ clientId, secretKey, webhookSecret, apiBase, timeoutMs }) : null;
 }
 
 export async function startRuntime(options: { config: Config; logger: AppLogger; databaseUrl: string; roles: Role[] }): Promise<Runtime> {
@@ -181,7 +181,7 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
         auth: authService,
         organizations: createOrganizationsService({ db, creator: authService }),
         members: createMembersService({ db }),
-        invitations: createInvitationsService({ db, mailer, appUrl: config.appUrl }),
+        invitations: createInvitationsService({ db, mailer, appUrl: config.appUrl, secrets }),
         apiKeys,
         connections,
         sync,

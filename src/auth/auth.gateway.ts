@@ -51,6 +51,11 @@ export function createAuthGateway(auth: Auth, appUrl: string) {
       for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
       const headers = new Headers();
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, v);
+      // The library refuses cookie-bearing writes without an Origin (a logout from a script would answer 403 and
+      // leave the session valid). Browsers always send Origin on cross-site writes, so one without it is not a
+      // cross-site request: it is checked as PulseScore's own, as authenticate.ts does. A foreign Origin is
+      // still passed on, and refused.
+      if (!headers.has('origin')) headers.set('origin', new URL(appUrl).origin);
       if (req.body !== undefined) headers.set('content-type', 'application/json');
       const response = await auth.handler(
         new Request(url, { method: req.method, headers, body: req.body === undefined ? undefined : JSON.stringify(req.body) }),

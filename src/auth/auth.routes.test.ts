@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { outbox, signUp, type TestApp, useTestApp, waitFor } from '../../test/helpers/app.js';
 
@@ -47,12 +48,22 @@ describe('sign up', () => {
 
   it('is all or nothing: a failed organization step leaves no user behind', async () => {
     const email = `atomic-${Date.now()}@example.com`;
-    // An invitation id that exists for nobody makes the organization step fail inside the transaction.
-    const res = await t
-      .client()
-      .post('/api/v1/auth/signup', { name: 'Atomic', email, password: 'a long enough password', invitationId: 'does-not-exist' });
-    expect(res.status).toBe(404);
-    const users = await t.runtime.database.db.selectFrom('users').select('id').where('email', '=', email).execute();
+    // The database refuses this organization, inside the sign-up transaction.
+    const db = t.runtime.database.db;
+    await sql`
+      create function refuse_org() returns trigger language plpgsql as $$
+      begin if new.name = 'Refused Co' then raise exception 'refused'; end if; return new; end $$;
+      create trigger refuse_org before insert on organizations for each row execute function refuse_org();
+    `.execute(db);
+    try {
+      const res = await t
+        .client()
+        .post('/api/v1/auth/signup', { name: 'Atomic', email, password: 'a long enough password', organizationName: 'Refused Co' });
+      expect(res.status).toBeGreaterThanOrEqual(500);
+    } finally {
+      await sql`drop trigger refuse_org on organizations; drop function refuse_org();`.execute(db);
+    }
+    const users = await db.selectFrom('users').select('id').where('email', '=', email).execute();
     expect(users).toHaveLength(0);
   });
 

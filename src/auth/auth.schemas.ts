@@ -15,7 +15,13 @@ export const signupBody = z.strictObject({
   email,
   password,
   organizationName: z.string().trim().min(1).max(100).optional(),
-  invitationId: z.string().min(1).max(64).optional(),
+  invitationToken: z
+    .string()
+    .min(16)
+    .max(128)
+    .regex(/^[A-Za-z0-9_-]+$/, 'is not a valid invitation token')
+    .optional()
+    .describe('The secret token of an invitation to this email address: the account joins that organization'),
 });
 
 export const loginBody = z.strictObject({ email, password: z.string().min(1, 'is required').max(128) });

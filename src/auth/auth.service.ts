@@ -1,14 +1,19 @@
 import { APIError } from 'better-auth/api';
 import type { Kysely } from 'kysely';
-import { badRequest } from '../app/errors.js';
+import { AppError, badRequest } from '../app/errors.js';
 import type { Database, Role } from '../db/schema.js';
-import { invitationProblem } from '../invitations/invitations.service.js';
+import { invitationProblem, invitationTokenHash } from '../invitations/invitations.service.js';
 import { createInvitationsRepo } from '../invitations/invitations.repo.js';
 import type { Mailer } from '../mail/mail.service.js';
 import { emailVerificationMail, passwordResetMail } from '../mail/mail.templates.js';
 import { randomBytes } from 'node:crypto';
 import { type SignupAdapter, type SignupIntent, signupIntent } from './auth.js';
 import type { AuthGateway } from './auth.gateway.js';
+import { createLoginAttemptsRepo } from './login-attempts.repo.js';
+
+/** Login attempts one account allows per window, whatever addresses they come from. */
+export const ACCOUNT_LOGIN_LIMIT = 10;
+export const ACCOUNT_LOGIN_WINDOW_SECONDS = 15 * 60;
 
 export type ClientHeaders = Record<string, string | undefined>;
 
@@ -76,6 +81,8 @@ export async function placeNewUser(intent: SignupIntent, userId: string, adapter
       data: { organizationId: invitation.organizationId, userId, role: invitation.role, createdAt: now },
     });
     await adapter.update({ model: 'invitation', where, update: { status: 'accepted' } });
+    // The invitation's secret token reached them at this address: it is confirmed.
+    await adapter.update({ model: 'user', where: [{ field: 'id', value: userId }], update: { emailVerified: true } });
     return invitation.organizationId;
   }
   const name = intent.organizationName!;
@@ -89,20 +96,23 @@ export interface SignupInput {
   email: string;
   password: string;
   organizationName?: string | undefined;
-  invitationId?: string | undefined;
+  invitationToken?: string | undefined;
 }
 
 export function createAuthService(deps: { gateway: AuthGateway; db: Kysely<Database> }) {
   const { gateway, db } = deps;
   return {
     async signup(input: SignupInput, headers: ClientHeaders) {
-      if (input.invitationId) {
-        const invitation = await createInvitationsRepo(db).findById(input.invitationId);
+      // Joining an organization takes the invitation's secret token (proof of the invited address), never an id.
+      let invitationId: string | undefined;
+      if (input.invitationToken) {
+        const invitation = await createInvitationsRepo(db).findByTokenHash(invitationTokenHash(input.invitationToken));
         const problem = invitationProblem(invitation, input.email, new Date());
         if (problem) throw problem;
+        invitationId = invitation!.id;
       }
-      const intent: SignupIntent = input.invitationId
-        ? { invitationId: input.invitationId }
+      const intent: SignupIntent = invitationId
+        ? { invitationId }
         : { organizationName: input.organizationName?.trim() || `${input.name.trim()}'s team` };
       const result = await signupIntent.run(intent, () =>
         gateway.call<{ user: PublicUser }>({
@@ -115,8 +125,26 @@ export function createAuthService(deps: { gateway: AuthGateway; db: Kysely<Datab
       return { user: toPublicUser(result.data.user), setCookies: result.setCookies };
     },
 
+    /**
+     * Besides the per-address limit (the auth library's, on the client address the trusted proxies saw), each
+     * account allows `ACCOUNT_LOGIN_LIMIT` attempts per window, so that spreading guesses over many addresses
+     * does not help either.
+     */
     async login(input: { email: string; password: string }, headers: ClientHeaders) {
+      const email = input.email.toLowerCase();
+      const attempts = createLoginAttemptsRepo(db);
+      const { attempts: made, windowStartedAt } = await attempts.count(email, ACCOUNT_LOGIN_WINDOW_SECONDS);
+      if (made > ACCOUNT_LOGIN_LIMIT) {
+        const minutes = Math.max(1, Math.ceil((windowStartedAt.getTime() + ACCOUNT_LOGIN_WINDOW_SECONDS * 1000 - Date.now()) / 60_000));
+        throw new AppError(
+          429,
+          'account_locked',
+          `Too many login attempts for this account. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}, or reset your password.`,
+          { retryAfterSeconds: minutes * 60 },
+        );
+      }
       const result = await gateway.call<{ user: PublicUser }>({ method: 'POST', path: '/sign-in/email', body: input, headers });
+      await attempts.clear(email);
       return { user: toPublicUser(result.data.user), setCookies: result.setCookies };
     },
 

@@ -14,6 +14,7 @@ export interface AuthMailer {
 /** What the sign-up route knows that the library's sign-up endpoint does not: which organization to create or join. */
 export interface SignupIntent {
   organizationName?: string;
+  /** Found by the server from the invitation's secret token, never taken from the client. */
   invitationId?: string;
 }
 

@@ -7,6 +7,7 @@ import * as m0005 from './migrations/0005_scores_and_revenue.js';
 import * as m0006 from './migrations/0006_alerts.js';
 import * as m0007 from './migrations/0007_score_details.js';
 import * as m0008 from './migrations/0008_stripe_fidelity.js';
+import * as m0009 from './migrations/0009_account_safety.js';
 
 // Forward-only: a landed migration is never edited; a change is a new numbered file added here.
 const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0006_alerts': m0006,
   '0007_score_details': m0007,
   '0008_stripe_fidelity': m0008,
+  '0009_account_safety': m0009,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -56,6 +56,17 @@ export interface InvitationsTable {
   expires_at: Timestamp;
   created_at: CreatedAt;
   inviter_id: string;
+  /** SHA-256 of the emailed token (null for invitations made before tokens). */
+  token_hash: string | null;
+  /** The token, sealed, so that admins can copy the link again. */
+  token_enc: string | null;
+}
+
+export interface LoginFailuresTable {
+  email: string;
+  failures: number;
+  first_failed_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  locked_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface ApiKeysTable {
@@ -435,6 +446,7 @@ export interface Database {
   organizations: OrganizationsTable;
   members: MembersTable;
   invitations: InvitationsTable;
+  login_failures: LoginFailuresTable;
   api_keys: ApiKeysTable;
   mail_outbox: MailOutboxTable;
   stripe_connections: StripeConnectionsTable;

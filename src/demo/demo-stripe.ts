@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type RunningEmulator, startEmulator } from '../../emulator/index.js';
 import type { Config } from '../app/config.js';
@@ -16,6 +18,29 @@ export interface DemoStripe {
   stop(): Promise<void>;
 }
 
+interface DemoSecrets {
+  secretKey: string;
+  webhookSecret: string;
+}
+
+/**
+ * The demo platform's keys, random per data folder and kept there: with a constant webhook secret, anyone who
+ * can reach the server could sign Stripe events for it.
+ */
+async function demoSecrets(dataDir: string): Promise<DemoSecrets> {
+  const file = path.join(dataDir, 'demo-stripe-secrets.json');
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as DemoSecrets;
+  } catch {
+    const secrets = {
+      secretKey: `sk_test_demo_${randomBytes(24).toString('base64url')}`,
+      webhookSecret: `whsec_${randomBytes(24).toString('base64url')}`,
+    };
+    await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+    return secrets;
+  }
+}
+
 /**
  * Demo mode: without Stripe credentials PulseScore runs the bundled Stripe emulator, seeded with a generated
  * business, and points itself at it. The emulator's state is kept in the data folder between runs.
@@ -23,10 +48,12 @@ export interface DemoStripe {
 export async function startDemoStripe(config: Config, logger: AppLogger): Promise<DemoStripe> {
   const stateFile = path.join(config.dataDir, 'emulator-state.json');
   const restore = existsSync(stateFile);
+  const keys = await demoSecrets(config.dataDir);
   const running: RunningEmulator = await startEmulator({
     seed: DEMO_SEED,
     ...(restore ? { stateFile } : { customers: DEMO_CUSTOMERS }),
     platform: {
+      ...keys,
       redirectUris: [`${config.appUrl}/api/v1/integrations/stripe/callback`],
       webhookUrl: `${config.appUrl}/api/v1/webhooks/stripe`,
     },

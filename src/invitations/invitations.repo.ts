@@ -17,6 +17,8 @@ export function createInvitationsRepo(db: Kysely<Database>) {
         'invitations.created_at',
         'organizations.name as org_name',
         'inviter.name as inviter_name',
+        'invitations.token_enc',
+        'invitations.token_hash',
       ]);
   return {
     listPending(orgId: string) {
@@ -29,12 +31,14 @@ export function createInvitationsRepo(db: Kysely<Database>) {
     findInOrg(orgId: string, id: string) {
       return base().where('invitations.org_id', '=', orgId).where('invitations.id', '=', id).executeTakeFirst();
     },
-    /** Invitations are looked up by id alone only for their addressee, who holds the id from the email. */
-    findById(id: string) {
-      return base().where('invitations.id', '=', id).executeTakeFirst();
+    /** Invitations are found without an organization only by the SHA-256 of the secret token emailed to their addressee. */
+    findByTokenHash(tokenHash: string) {
+      return base().where('invitations.token_hash', '=', tokenHash).executeTakeFirst();
     },
-    findForAcceptance(id: string) {
-      return base().where('invitations.id', '=', id).forUpdate(['invitations']).executeTakeFirst();
+    findForAcceptance(where: { tokenHash: string } | { id: string }) {
+      const q =
+        'tokenHash' in where ? base().where('invitations.token_hash', '=', where.tokenHash) : base().where('invitations.id', '=', where.id);
+      return q.forUpdate(['invitations']).executeTakeFirst();
     },
     findPendingByEmail(orgId: string, email: string) {
       return base()
@@ -44,7 +48,16 @@ export function createInvitationsRepo(db: Kysely<Database>) {
         .where((eb) => eb(eb.fn('lower', ['invitations.email']), '=', email.toLowerCase()))
         .executeTakeFirst();
     },
-    async insert(input: { id: string; orgId: string; email: string; role: Role; inviterId: string; expiresAt: Date }) {
+    async insert(input: {
+      id: string;
+      orgId: string;
+      email: string;
+      role: Role;
+      inviterId: string;
+      expiresAt: Date;
+      tokenHash: string;
+      tokenEnc: string;
+    }) {
       await db
         .insertInto('invitations')
         .values({
@@ -55,6 +68,8 @@ export function createInvitationsRepo(db: Kysely<Database>) {
           status: 'pending',
           expires_at: input.expiresAt,
           inviter_id: input.inviterId,
+          token_hash: input.tokenHash,
+          token_enc: input.tokenEnc,
         })
         .execute();
     },

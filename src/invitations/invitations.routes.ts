@@ -7,6 +7,8 @@ import {
   createInvitationBody,
   invitationSchema,
   invitationsResponse,
+  invitationTokenParam,
+  invitationWithLinkSchema,
 } from './invitations.schemas.js';
 import type { InvitationsService } from './invitations.service.js';
 
@@ -18,7 +20,13 @@ export function registerInvitationRoutes(app: App, deps: { invitations: Invitati
 
   app.get(
     '/invitations',
-    { schema: { tags, summary: 'Pending invitations of the active organization', response: { 200: invitationsResponse, ...authErrors } } },
+    {
+      schema: {
+        tags,
+        summary: 'Pending invitations of the active organization, with their links (admin)',
+        response: { 200: invitationsResponse, ...authErrors },
+      },
+    },
     async (request) => ({
       invitations: await invitations.list(orgContext(await authenticate(request))),
     }),
@@ -31,7 +39,7 @@ export function registerInvitationRoutes(app: App, deps: { invitations: Invitati
         tags,
         summary: 'Invite someone by email (admin)',
         body: createInvitationBody,
-        response: { 201: invitationSchema, ...errors },
+        response: { 201: invitationWithLinkSchema, ...errors },
       },
     },
     async (request, reply) => {
@@ -52,16 +60,17 @@ export function registerInvitationRoutes(app: App, deps: { invitations: Invitati
   );
 
   app.get(
-    '/invitations/:id/preview',
+    '/invitations/:token/preview',
     {
       schema: {
         tags,
-        summary: 'What an invitation is for (the id is the secret from the email)',
-        params: idParam,
-        response: { 200: invitationSchema, 404: errorSchema },
+        summary: 'What an invitation is for (the token is the secret from the email)',
+        params: invitationTokenParam,
+        security: [],
+        response: { 200: invitationSchema, 400: errorSchema, 404: errorSchema },
       },
     },
-    async (request) => invitations.preview(request.params.id),
+    async (request) => invitations.preview(request.params.token),
   );
 
   app.post(
@@ -76,7 +85,7 @@ export function registerInvitationRoutes(app: App, deps: { invitations: Invitati
     },
     async (request) => {
       const user = requireUser(await authenticate(request), 'accept invitations');
-      return invitations.accept(user, request.body.invitationId);
+      return invitations.accept(user, request.body);
     },
   );
 }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { conflict, forbidden, notFound } from '../app/errors.js';
 import { type OrgContext, atLeast, requireRole } from '../auth/roles.js';
 import type { Database, Role } from '../db/schema.js';
+import { createApiKeysRepo } from '../api-keys/api-keys.repo.js';
 import { createMembersRepo } from './members.repo.js';
 
 export function createMembersService(deps: { db: Kysely<Database> }) {
@@ -51,6 +52,8 @@ export function createMembersService(deps: { db: Kysely<Database> }) {
         }
         await repo.remove(ctx.orgId, memberId);
         await repo.detachSessions(ctx.orgId, target.user_id);
+        // Their API keys go with them: a key never outlives its creator's membership.
+        await createApiKeysRepo(trx).revokeCreatedBy(ctx.orgId, target.user_id);
       });
     },
   };

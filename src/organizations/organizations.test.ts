@@ -6,10 +6,11 @@ useTestApp((app) => {
   t = app;
 });
 
+/** Invites someone; answers the invitation's id (to manage it) and the secret token its link carries. */
 async function invite(by: SignedUpUser, email: string, role = 'member') {
   const res = await by.client.post('/api/v1/invitations', { email, role });
   expect(res.status, res.text).toBe(201);
-  return res.body.id as string;
+  return { id: res.body.id as string, token: new URL(res.body.url as string).pathname.split('/').pop()! };
 }
 
 async function memberId(of: SignedUpUser, userId: string): Promise<string> {
@@ -26,8 +27,8 @@ async function team() {
     [admin, 'admin'],
     [member, 'member'],
   ] as const) {
-    const id = await invite(owner, u.email, role);
-    expect((await u.client.post('/api/v1/invitations/accept', { invitationId: id })).status).toBe(200);
+    const { token } = await invite(owner, u.email, role);
+    expect((await u.client.post('/api/v1/invitations/accept', { token })).status).toBe(200);
   }
   return { owner, admin, member };
 }
@@ -59,25 +60,29 @@ describe('invitations', () => {
   it('emails an invitation that an existing user accepts', async () => {
     const owner = await signUp(t, { organizationName: 'Inviting Co' });
     const existing = await signUp(t, { organizationName: 'Own Co' });
-    const id = await invite(owner, existing.email, 'admin');
+    const { id, token } = await invite(owner, existing.email, 'admin');
     const mail = await waitFor(async () => (await outbox(t, existing.email)).find((m) => m.subject.includes('Inviting Co')));
-    expect(mail.text_body).toContain(`/invitations/${id}`);
+    expect(mail.text_body).toContain(`/invitations/${token}`);
+    expect(mail.text_body).not.toContain(id);
     expect(mail.html_body).toContain('Accept invitation');
-    const preview = await t.client().get(`/api/v1/invitations/${id}/preview`);
+    const preview = await t.client().get(`/api/v1/invitations/${token}/preview`);
     expect(preview.body).toMatchObject({ email: existing.email, role: 'admin', organization: { name: 'Inviting Co' } });
+    // The id (which admins see) is not the secret: it opens nothing.
+    expect((await t.client().get(`/api/v1/invitations/${id}/preview`)).status).toBe(404);
+    expect((await existing.client.post('/api/v1/invitations/accept', { invitationId: id })).status).toBe(404);
 
-    const accepted = await existing.client.post('/api/v1/invitations/accept', { invitationId: id });
+    const accepted = await existing.client.post('/api/v1/invitations/accept', { token });
     expect(accepted.status).toBe(200);
     expect(accepted.body).toMatchObject({ role: 'admin', organization: { name: 'Inviting Co' } });
     expect((await existing.client.get('/api/v1/organization')).body).toMatchObject({ name: 'Inviting Co', role: 'admin' });
-    expect((await existing.client.post('/api/v1/invitations/accept', { invitationId: id })).body.error.code).toBe('invitation_not_pending');
+    expect((await existing.client.post('/api/v1/invitations/accept', { token })).body.error.code).toBe('invitation_not_pending');
   });
 
   it('lets a new user sign up straight into the inviting organization', async () => {
     const owner = await signUp(t, { organizationName: 'Welcoming Co' });
     const email = `newcomer-${Date.now()}@example.com`;
-    const id = await invite(owner, email);
-    const newcomer = await signUp(t, { email, invitationId: id });
+    const { token } = await invite(owner, email);
+    const newcomer = await signUp(t, { email, invitationToken: token });
     const me = await newcomer.client.get('/api/v1/me');
     expect(me.body.organizations).toEqual([expect.objectContaining({ name: 'Welcoming Co', role: 'member' })]);
     expect((await owner.client.get('/api/v1/invitations')).body.invitations).toHaveLength(0);
@@ -86,8 +91,8 @@ describe('invitations', () => {
   it('refuses the wrong addressee, expired and canceled invitations', async () => {
     const owner = await signUp(t);
     const stranger = await signUp(t);
-    const id = await invite(owner, `someone-${Date.now()}@example.com`);
-    const wrong = await stranger.client.post('/api/v1/invitations/accept', { invitationId: id });
+    const { token } = await invite(owner, `someone-${Date.now()}@example.com`);
+    const wrong = await stranger.client.post('/api/v1/invitations/accept', { token });
     expect(wrong.status).toBe(403);
     expect(wrong.body.error.code).toBe('invitation_email_mismatch');
 
@@ -95,14 +100,14 @@ describe('invitations', () => {
     await t.runtime.database.db
       .updateTable('invitations')
       .set({ expires_at: new Date(Date.now() - 1000) })
-      .where('id', '=', expiring)
+      .where('id', '=', expiring.id)
       .execute();
-    expect((await stranger.client.post('/api/v1/invitations/accept', { invitationId: expiring })).status).toBe(410);
+    expect((await stranger.client.post('/api/v1/invitations/accept', { token: expiring.token })).status).toBe(410);
 
-    await t.runtime.database.db.updateTable('invitations').set({ status: 'canceled' }).where('id', '=', expiring).execute();
+    await t.runtime.database.db.updateTable('invitations').set({ status: 'canceled' }).where('id', '=', expiring.id).execute();
     const fresh = await invite(owner, stranger.email);
-    expect((await owner.client.delete(`/api/v1/invitations/${fresh}`)).status).toBe(204);
-    expect((await stranger.client.post('/api/v1/invitations/accept', { invitationId: fresh })).status).toBe(409);
+    expect((await owner.client.delete(`/api/v1/invitations/${fresh.id}`)).status).toBe(204);
+    expect((await stranger.client.post('/api/v1/invitations/accept', { token: fresh.token })).status).toBe(409);
   });
 
   it('refuses duplicates, existing members and owner invitations from admins', async () => {

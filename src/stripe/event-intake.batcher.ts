@@ -62,6 +62,12 @@ export function createEventStore(db: Kysely<Database>, options: { maxDelayMs?: n
         from input`.execute(db);
       for (const row of result.rows) batch[row.i]!.resolve({ orgs: row.orgs, stored: row.stored });
     } catch (err) {
+      // One bad event fails alone: the batch is stored again event by event, so that only the request whose
+      // event cannot be stored gets the error (when the database itself is away, each fails the same way).
+      if (batch.length > 1) {
+        await Promise.all(batch.map((w) => write([w])));
+        return;
+      }
       for (const w of batch) w.reject(err);
     }
   }

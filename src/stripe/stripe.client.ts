@@ -9,6 +9,8 @@ export interface StripePlatformConfig {
   webhookSecret: string | undefined;
   /** An emulator's base URL; unset means Stripe itself. */
   apiBase: string | undefined;
+  /** How long one call may take before it fails (and is retried); 30 s by default. */
+  timeoutMs?: number;
 }
 
 export interface StripePlatform {
@@ -24,7 +26,7 @@ export function createStripePlatform(config: StripePlatformConfig): StripePlatfo
     apiVersion: STRIPE_API_VERSION,
     // 429 and 5xx are retried by PulseScore with its own back-off (see withStripeRetry).
     maxNetworkRetries: 0,
-    timeout: 30_000,
+    timeout: config.timeoutMs ?? 30_000,
     appInfo: { name: 'PulseScore', version: '0.1.0' },
     ...(base
       ? {

@@ -45,6 +45,22 @@ describe('sync under faults', () => {
     }
   }, 120_000);
 
+  it('retries Stripe calls that time out, and still ends with exact counts', async () => {
+    const w = await world({ emulator: { customers: 40, seed: 47 }, env: { STRIPE_TIMEOUT_MS: '300' } });
+    const owner = await ownerWithStripe(w);
+    const stored = await counts(w, owner.orgId);
+    // Stripe stops answering in time for a while (every call takes longer than the client waits), then recovers.
+    w.emulator.emulator.realism.latencyMs = 700;
+    const before = w.emulator.emulator.stats.requests;
+    await owner.client.post('/api/v1/integrations/stripe/sync');
+    await waitFor(async () => w.emulator.emulator.stats.requests - before >= 6, 20_000);
+    w.emulator.emulator.realism.latencyMs = 0;
+    const sync = await waitForSync(owner.client, 90_000);
+    expect(sync.status).toBe('succeeded');
+    expect(sync.counts).toMatchObject(await emulatorTruth(w, owner.orgId));
+    expect(await counts(w, owner.orgId)).toEqual(stored);
+  }, 120_000);
+
   it('resumes after the worker process is killed mid-sync and ends with exact counts', async () => {
     const w = await world({ emulator: { customers: 150, seed: 43 } });
     const owner = await ownerWithStripe(w);

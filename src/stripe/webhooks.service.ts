@@ -72,6 +72,10 @@ export function createWebhookService(deps: WebhookDeps) {
       if (!event.account) return { received: true, stored: 0, ignored: 'no connected organization for this account' };
       attribution = { account: event.account, connectionId: null };
     }
+    // Signed by Stripe, but still checked: an event that cannot be stored is refused alone, with a 400.
+    if (typeof event.id !== 'string' || event.id.length > 255 || typeof event.type !== 'string' || !Number.isSafeInteger(event.created)) {
+      throw badRequest('invalid_event', 'The event lacks a valid id, type or created time.');
+    }
     const outcome = await eventStore.store({
       ...attribution,
       id: event.id,

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import pg from 'pg';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -262,6 +263,36 @@ describe('webhook intake', () => {
       .where('org_id', '=', owner.orgId)
       .execute();
     expect(payments.some((p) => p.stripe_payment_id === opened.stripe_dispute_id)).toBe(false);
+  });
+
+  it('fails an event that cannot be stored alone, not the others stored in the same instant', async () => {
+    // A row the database refuses (here a trigger refuses one event id): the batch it arrived in is stored event
+    // by event, so only that request fails and every other event is stored.
+    await sql`
+      create function refuse_poison() returns trigger language plpgsql as $$
+      begin if new.stripe_event_id = 'evt_poison' then raise exception 'poisoned'; end if; return new; end $$;
+      create trigger refuse_poison before insert on stripe_events for each row execute function refuse_poison();
+    `.execute(db());
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      const good = Array.from({ length: 20 }, (_, i) => fakeEvent({ id: `evt_batch_${now}_${i}` }));
+      const poison = fakeEvent({ id: 'evt_poison' });
+      const answers = await Promise.all(
+        [...good, poison].map((payload) => post('/api/v1/webhooks/stripe', payload, signPayload(payload, WEBHOOK_SECRET, now))),
+      );
+      expect(answers.slice(0, 20).map((r) => r.status)).toEqual(Array(20).fill(200));
+      expect(answers[20]!.status).toBeGreaterThanOrEqual(500);
+      const stored = await db()
+        .selectFrom('stripe_events')
+        .select('stripe_event_id')
+        .where('stripe_event_id', 'like', `evt_batch_${now}_%`)
+        .execute();
+      expect(stored).toHaveLength(20);
+      const malformed = fakeEvent({ created: 1e30 });
+      expect((await post('/api/v1/webhooks/stripe', malformed, signPayload(malformed, WEBHOOK_SECRET, now))).status).toBe(400);
+    } finally {
+      await sql`drop trigger refuse_poison on stripe_events; drop function refuse_poison();`.execute(db());
+    }
   });
 
   it('answers 503 while the database is away, and loses nothing once it is back', async () => {

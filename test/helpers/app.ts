@@ -140,7 +140,7 @@ export interface SignedUpUser {
 
 export async function signUp(
   t: TestApp,
-  overrides: { name?: string; email?: string; organizationName?: string; invitationId?: string } = {},
+  overrides: { name?: string; email?: string; organizationName?: string; invitationToken?: string } = {},
 ): Promise<SignedUpUser> {
   const client = t.client();
   const email = overrides.email ?? `user${++userCounter}-${Date.now()}@example.com`;

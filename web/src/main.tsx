@@ -42,7 +42,7 @@ const router = createBrowserRouter([
   { path: '/signup', element: <SignupPage /> },
   { path: '/forgot-password', element: <ForgotPasswordPage /> },
   { path: '/reset-password', element: <ResetPasswordPage /> },
-  { path: '/invitations/:id', element: <AcceptInvitationPage /> },
+  { path: '/invitations/:token', element: <AcceptInvitationPage /> },
   {
     element: <RequireSession />,
     children: [

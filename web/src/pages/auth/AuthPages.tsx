@@ -49,14 +49,14 @@ export function LoginPage() {
   );
 }
 
-export function SignupPage({ invitationId }: { invitationId?: string }) {
+export function SignupPage({ invitationToken }: { invitationToken?: string }) {
   const done = useAfterSignIn();
   const signup = useMutation({
-    mutationFn: (body: Record<string, string>) => post('/auth/signup', { ...body, ...(invitationId ? { invitationId } : {}) }),
-    onSuccess: () => done(invitationId ? '/' : '/welcome'),
+    mutationFn: (body: Record<string, string>) => post('/auth/signup', { ...body, ...(invitationToken ? { invitationToken } : {}) }),
+    onSuccess: () => done(invitationToken ? '/' : '/welcome'),
   });
   return (
-    <AuthFrame title={invitationId ? 'Create your account to join' : 'Create your PulseScore account'}>
+    <AuthFrame title={invitationToken ? 'Create your account to join' : 'Create your PulseScore account'}>
       <form
         className="space-y-4"
         onSubmit={(e) => {
@@ -77,7 +77,7 @@ export function SignupPage({ invitationId }: { invitationId?: string }) {
           required
           hint="At least 10 characters."
         />
-        {!invitationId && (
+        {!invitationToken && (
           <Field label="Company name" name="organizationName" autoComplete="organization" hint="Your organization in PulseScore." />
         )}
         <FormError>{signup.error && errorMessage(signup.error)}</FormError>
@@ -85,7 +85,7 @@ export function SignupPage({ invitationId }: { invitationId?: string }) {
           {signup.isPending ? 'Creating…' : 'Create account'}
         </Button>
       </form>
-      {!invitationId && (
+      {!invitationToken && (
         <p className="text-sm">
           Already have an account?{' '}
           <Link to="/login" className="text-indigo-700 underline">
@@ -187,16 +187,17 @@ interface InvitationPreview {
 }
 
 export function AcceptInvitationPage() {
-  const { id = '' } = useParams();
+  // The path carries the invitation's secret token, from the email or a link an admin copied.
+  const { token = '' } = useParams();
   const done = useAfterSignIn();
   const [mode, setMode] = useState<'choose' | 'signup'>('choose');
   const preview = useQuery({
-    queryKey: ['invitation', id],
-    queryFn: () => get<InvitationPreview>(`/invitations/${encodeURIComponent(id)}/preview`),
+    queryKey: ['invitation', token],
+    queryFn: () => get<InvitationPreview>(`/invitations/${encodeURIComponent(token)}/preview`),
     retry: false,
   });
   const me = useQuery({ queryKey: ['me'], queryFn: () => get<{ user: unknown } | null>('/me').catch(() => null) });
-  const accept = useMutation({ mutationFn: () => post('/invitations/accept', { invitationId: id }), onSuccess: () => done('/') });
+  const accept = useMutation({ mutationFn: () => post('/invitations/accept', { token }), onSuccess: () => done('/') });
   if (preview.isPending || me.isPending) return <Spinner />;
   if (preview.error) {
     return (
@@ -205,7 +206,7 @@ export function AcceptInvitationPage() {
       </AuthFrame>
     );
   }
-  if (mode === 'signup') return <SignupPage invitationId={id} />;
+  if (mode === 'signup') return <SignupPage invitationToken={token} />;
   const inv = preview.data!;
   return (
     <AuthFrame title={`Join ${inv.organization.name}`}>
@@ -220,7 +221,7 @@ export function AcceptInvitationPage() {
       ) : (
         <div className="space-y-2">
           <Link
-            to={`/login?next=${encodeURIComponent(`/invitations/${id}`)}`}
+            to={`/login?next=${encodeURIComponent(`/invitations/${token}`)}`}
             className="block text-center text-sm text-indigo-700 underline"
           >
             I have an account: log in to accept
