@@ -1,43 +1,12 @@
 import { sql } from 'kysely';
-import { signPayload } from '../emulator/index.js';
 import { startBenchApp } from './bench-app.js';
 import type { Benchmark, BenchResult } from './types.js';
-import { percentile } from './webhook-events.js';
+import { chargeFailedEvent, percentile, sendWebhook } from './webhook-events.js';
 
 const ORG = 'bench-alerts';
 const ACCOUNT = 'acct_1BenchAlerts';
 const SECRET = 'whsec_bench_alerts_secret';
 const EVENTS = 40;
-
-/** A signed charge.failed event, as Stripe would deliver it. */
-function chargeFailed(i: number, customer: string) {
-  const now = Math.floor(Date.now() / 1000);
-  return JSON.stringify({
-    id: `evt_bench_alert_${i}`,
-    object: 'event',
-    account: ACCOUNT,
-    api_version: '2026-10-28.endive',
-    created: now,
-    data: {
-      object: {
-        id: `ch_bench_alert_${i}`,
-        object: 'charge',
-        amount: 4900,
-        currency: 'usd',
-        customer,
-        status: 'failed',
-        paid: false,
-        failure_code: 'card_declined',
-        failure_message: 'Your card was declined.',
-        created: now,
-      },
-    },
-    livemode: true,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-    type: 'charge.failed',
-  });
-}
 
 export const alertsBench: Benchmark = {
   name: 'alerts',
@@ -81,13 +50,14 @@ export const alertsBench: Benchmark = {
         .execute();
 
       for (let i = 0; i < EVENTS; i++) {
-        const body = chargeFailed(i, `cus_alert${i}`);
-        const res = await fetch(`http://127.0.0.1:${port}/api/v1/webhooks/stripe`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'stripe-signature': signPayload(body, SECRET, Math.floor(Date.now() / 1000)) },
-          body,
+        const body = chargeFailedEvent({
+          eventId: `evt_bench_alert_${i}`,
+          chargeId: `ch_bench_alert_${i}`,
+          account: ACCOUNT,
+          customer: `cus_alert${i}`,
+          amount: 4900,
         });
-        if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
+        await sendWebhook(port, body, SECRET);
         await new Promise((r) => setTimeout(r, 100));
       }
       const deadline = Date.now() + 60_000;

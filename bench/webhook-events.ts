@@ -111,3 +111,49 @@ export async function sendAll(url: string, ratePerSecond: number, maxInFlight = 
     warmP99: percentile(warmLatencies, 99),
   };
 }
+
+/** A `charge.failed` event as Stripe delivers it for a connected account (the scoring and alerts benches). */
+export function chargeFailedEvent(input: {
+  eventId: string;
+  chargeId: string;
+  account: string;
+  customer: string;
+  amount?: number;
+}): string {
+  const now = Math.floor(Date.now() / 1000);
+  return JSON.stringify({
+    id: input.eventId,
+    object: 'event',
+    account: input.account,
+    api_version: '2026-10-28.endive',
+    created: now,
+    data: {
+      object: {
+        id: input.chargeId,
+        object: 'charge',
+        amount: input.amount ?? 2900,
+        currency: 'usd',
+        customer: input.customer,
+        status: 'failed',
+        paid: false,
+        failure_code: 'card_declined',
+        failure_message: 'Your card was declined.',
+        created: now,
+      },
+    },
+    livemode: true,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    type: 'charge.failed',
+  });
+}
+
+/** Posts a signed webhook to a PulseScore listening on `port`; throws unless it answers 200. */
+export async function sendWebhook(port: number, body: string, secret: string): Promise<void> {
+  const res = await fetch(`http://127.0.0.1:${port}/api/v1/webhooks/stripe`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'stripe-signature': signPayload(body, secret, Math.floor(Date.now() / 1000)) },
+    body,
+  });
+  if (res.status !== 200) throw new Error(`webhook answered ${res.status}: ${await res.text()}`);
+}

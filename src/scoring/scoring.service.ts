@@ -13,6 +13,12 @@ import { createScoringRepo, type HistoryEntry, type ScoredCustomer, type StoredS
 
 const BATCH = 1000;
 const PARALLEL_BATCHES = 2;
+/**
+ * Computing a batch is CPU work on the one event loop that also answers requests and applies webhooks: it gives
+ * way this often, so that another organization's webhook re-score never waits behind a whole batch of this one.
+ */
+const YIELD_EVERY = 50;
+const giveWay = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** A factor "moved" when its value changed by at least this much (1 point of a full-weight factor). */
 const MOVED = 0.01;
 
@@ -67,7 +73,8 @@ export function createScoringService(deps: ScoringDeps) {
   ) {
     const scored: ScoredCustomer[] = [];
     const history: HistoryEntry[] = [];
-    for (const { s, prev } of computed) {
+    for (const [i, { s, prev }] of computed.entries()) {
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) await giveWay();
       s.summaryFingerprint = digest([s.score, s.level, s.mrrByCurrency, s.mrrCurrency, s.lastPaymentAt?.getTime(), s.mrrFingerprint]);
       s.detailFingerprint ||= digest(s.factors);
       s.writeSummary = prev?.summary_fingerprint !== s.summaryFingerprint;
@@ -107,7 +114,9 @@ export function createScoringService(deps: ScoringDeps) {
     const now = startedAt.getTime() / 1000;
     const { records, stored } = await repo.records(orgId, ids, startedAt);
     const before = new Map(stored.map((s) => [s.id, s]));
-    const computed = [...records].map(([id, rec]) => {
+    const computed: { s: ScoredCustomer; prev: StoredScore | undefined }[] = [];
+    for (const [id, rec] of records) {
+      if (computed.length % YIELD_EVERY === YIELD_EVERY - 1) await giveWay();
       const health = evaluateCustomer(rec, now, config);
       const s: ScoredCustomer = {
         id,
@@ -128,8 +137,8 @@ export function createScoringService(deps: ScoringDeps) {
         writeDetail: true,
         writeMrr: true,
       };
-      return { s, prev: before.get(id) };
-    });
+      computed.push({ s, prev: before.get(id) });
+    }
     return store(orgId, computed, reason, startedAt);
   }
 
