@@ -2,7 +2,39 @@ import { z } from 'zod';
 
 export const KINDS = ['score_below', 'score_drop', 'risk_level', 'payment_failed', 'subscription_canceled'] as const;
 
-const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(500);
+// Zod runs every check even after one failed, so these parse defensively.
+const parsed = (u: string) => (URL.canParse(u) ? new URL(u) : null);
+const withoutCredentials = (u: string) => {
+  const url = parsed(u);
+  return url !== null && url.username === '' && url.password === '' && url.hostname !== '';
+};
+
+/** An outgoing webhook: http(s) with a host; no user name or password (the URL is shown to every member). */
+const httpUrl = z
+  .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+  .max(500)
+  .refine(withoutCredentials, 'must be an http(s) URL with a host and without a user name or password');
+
+/**
+ * A Slack webhook, as Slack issues them: https on the default port, host hooks.slack.com (or GovSlack's
+ * hooks.slack-gov.com), path /services/… (incoming webhooks), /workflows/… or /triggers/… (Workflow Builder).
+ * Anything else is not Slack, and a look-alike would be a way to aim the Slack channel at arbitrary hosts.
+ */
+export const SLACK_HOSTS = ['hooks.slack.com', 'hooks.slack-gov.com'] as const;
+const SLACK_PATH = /^\/(services|workflows|triggers)\/[^/]/;
+const slackUrl = z
+  .url({ protocol: /^https$/, message: 'must be an https URL' })
+  .max(500)
+  .refine((u) => {
+    const url = parsed(u);
+    return (
+      url !== null &&
+      (SLACK_HOSTS as readonly string[]).includes(url.hostname) &&
+      url.port === '' &&
+      withoutCredentials(u) &&
+      SLACK_PATH.test(url.pathname)
+    );
+  }, 'must be a Slack webhook URL: https://hooks.slack.com/services/… (or /workflows/…, /triggers/…; hooks.slack-gov.com for GovSlack)');
 
 const ruleFields = {
   name: z.string().trim().min(1, 'is required').max(100),
@@ -19,8 +51,11 @@ const ruleFields = {
   channels: z.strictObject({
     email: z.array(z.string().trim().min(1).max(254)).max(50).default([]).describe('Member user ids and/or email addresses'),
     inApp: z.boolean().default(true).describe('A notification for every member of the organization'),
-    slackWebhookUrl: httpUrl.nullable().optional().describe('A Slack incoming-webhook URL (stored encrypted; omit to keep)'),
-    webhookUrl: httpUrl.nullable().default(null).describe('An HTTPS endpoint receiving signed JSON'),
+    slackWebhookUrl: slackUrl
+      .nullable()
+      .optional()
+      .describe('A Slack webhook URL, https://hooks.slack.com/services/… (stored encrypted; omit to keep)'),
+    webhookUrl: httpUrl.nullable().default(null).describe('An http(s) endpoint receiving signed JSON (https recommended)'),
   }),
   cooldownMinutes: z.number().int().min(0).max(43_200).default(1440),
   enabled: z.boolean().default(true),

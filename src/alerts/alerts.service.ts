@@ -9,11 +9,13 @@ import { enqueue } from '../jobs/jobs.registry.js';
 import type { Mailer } from '../mail/mail.service.js';
 import { alertMail, digestMail } from '../mail/mail.templates.js';
 import { createScoringRepo } from '../scoring/scoring.repo.js';
-import { DeliveryError, postJson, signature, slackMessage } from './alerts.channels.js';
+import { DeliveryError, postJson, type Resolver, signature, slackMessage } from './alerts.channels.js';
+import { systemResolver } from './alerts.http.js';
 import { deliverAlertJob, evaluateAlertsJob } from './alerts.jobs.js';
 import { createAlertsRepo } from './alerts.repo.js';
 import { type AlertEvent, decide, describe, type RuleSpec, TRIGGERS } from './alerts.rules.js';
 import { type RuleInput, type RulePatch, ruleBody, ruleProblems } from './alerts.schemas.js';
+import { checkRuleUrls } from './alerts.urls.js';
 
 const BATCH = 200;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -26,6 +28,10 @@ export interface AlertsDeps {
   mailer: Mailer;
   appUrl: string;
   allowPrivateUrls: boolean;
+  /** Resolves Slack/webhook hosts, when a rule is saved and at each delivery (tests inject one). */
+  resolve?: Resolver;
+  /** Total time one Slack/webhook delivery may take before it fails and is retried (default 10 s). */
+  deliveryTimeoutMs?: number;
 }
 
 type RuleRow = Awaited<ReturnType<ReturnType<typeof createAlertsRepo>['rules']>>[number];
@@ -40,6 +46,8 @@ const spec = (r: RuleRow): RuleSpec => ({
 export function createAlertsService(deps: AlertsDeps) {
   const { db, logger } = deps;
   const repo = createAlertsRepo(db);
+  const resolve = deps.resolve ?? systemResolver;
+  const transport = { allowPrivate: deps.allowPrivateUrls, resolve, timeoutMs: deps.deliveryTimeoutMs };
 
   function dto(r: RuleRow, admin: boolean) {
     return {
@@ -70,9 +78,11 @@ export function createAlertsService(deps: AlertsDeps) {
       throw badRequest('invalid_recipient', `channels.email: "${bad[0]}" is neither an email address nor a member of this organization.`);
   }
 
-  function validated(input: RuleInput): RuleInput {
+  /** The rule's own consistency, then the URLs being set (not unchanged ones: a legacy rule stays editable). */
+  async function validated(input: RuleInput, changedUrls: Parameters<typeof checkRuleUrls>[0]) {
     const problem = ruleProblems(input);
     if (problem) throw badRequest('invalid_rule', problem);
+    await checkRuleUrls(changedUrls, { allowPrivate: deps.allowPrivateUrls, resolve });
     return input;
   }
 
@@ -221,7 +231,7 @@ export function createAlertsService(deps: AlertsDeps) {
     },
     async createRule(ctx: OrgContext, input: RuleInput) {
       requireRole(ctx, 'admin', 'manage alert rules');
-      validated(input);
+      await validated(input, input.channels);
       await checkRecipients(ctx.orgId, input.channels.email);
       const row = await db
         .insertInto('alert_rules')
@@ -248,8 +258,16 @@ export function createAlertsService(deps: AlertsDeps) {
         cooldownMinutes: patch.cooldownMinutes ?? current.cooldownMinutes,
         enabled: patch.enabled ?? current.enabled,
       });
-      if (!merged.success) throw badRequest('invalid_rule', merged.error.issues[0]!.message);
-      validated(merged.data);
+      if (!merged.success) {
+        const issue = merged.error.issues[0]!;
+        const path = issue.path.join('.');
+        throw badRequest('invalid_rule', `${path}: ${issue.message}`, [{ path: `body.${path}`, message: issue.message }]);
+      }
+      const changed = patch.channels ?? {};
+      await validated(merged.data, {
+        slackWebhookUrl: changed.slackWebhookUrl,
+        webhookUrl: changed.webhookUrl === current.channels.webhookUrl ? undefined : changed.webhookUrl,
+      });
       await checkRecipients(ctx.orgId, merged.data.channels.email);
       const updated = await db
         .updateTable('alert_rules')
@@ -329,7 +347,9 @@ export function createAlertsService(deps: AlertsDeps) {
                 ? {
                     channel: d.channel,
                     target: d.target,
-                    status: (d.mail_status ?? 'pending') as 'pending' | 'sent' | 'failed',
+                    // The outbox's words in the history's: kept without SMTP ("logged") is as sent as it gets.
+                    status:
+                      d.mail_status === 'sent' || d.mail_status === 'logged' ? 'sent' : d.mail_status === 'failed' ? 'failed' : 'pending',
                     attempts: d.mail_attempts ?? 0,
                     error: d.last_error ?? null,
                     sentAt: d.mail_sent_at?.toISOString() ?? null,
@@ -474,7 +494,7 @@ export function createAlertsService(deps: AlertsDeps) {
           await postJson(
             deps.secrets.open(d.slack_url_enc),
             slackMessage({ ruleName: d.name, title: d.title, body: d.body, link: d.link }),
-            { allowPrivate: deps.allowPrivateUrls },
+            transport,
           );
         } else if (d.channel === 'webhook') {
           if (!d.webhook_secret_enc) throw new DeliveryError('the rule no longer has a webhook secret', false);
@@ -491,7 +511,7 @@ export function createAlertsService(deps: AlertsDeps) {
           });
           const t = Math.floor(Date.now() / 1000);
           await postJson(d.target, body, {
-            allowPrivate: deps.allowPrivateUrls,
+            ...transport,
             headers: {
               'pulsescore-signature': signature(deps.secrets.open(d.webhook_secret_enc), body, t),
               'pulsescore-delivery': d.id,

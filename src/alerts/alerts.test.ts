@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SignedUpUser, signUp, waitFor } from '../../test/helpers/app.js';
 import { startSmtp } from '../../test/helpers/smtp.js';
 import { ownerWithStripe, startStripeWorld, type StripeWorld, waitForScores } from '../../test/helpers/stripe.js';
+import { createSecretBox } from '../app/secrets.js';
 import { enqueue } from '../jobs/jobs.registry.js';
 import { evaluateAlertsJob } from './alerts.jobs.js';
 
@@ -143,6 +144,16 @@ describe('alerts', () => {
         const h = await owner.client.get(`/api/v1/alerts/history?ruleId=${rule.id}`);
         return h.body.alerts[0].deliveries.find((d: { channel: string; status: string }) => d.channel === 'email' && d.status === 'sent');
       });
+      // Every outbox state reads as a history status (without SMTP mail is "logged"; before sending "queued").
+      for (const [outbox, shown] of [
+        ['queued', 'pending'],
+        ['logged', 'sent'],
+      ] as const) {
+        await db().updateTable('mail_outbox').set({ status: outbox }).where('to_address', '=', owner.email).execute();
+        const h = await owner.client.get(`/api/v1/alerts/history?ruleId=${rule.id}`);
+        expect(h.status, h.text).toBe(200);
+        expect(h.body.alerts[0].deliveries.find((d: { channel: string }) => d.channel === 'email').status).toBe(shown);
+      }
       // Read state.
       const id = notifications.notifications[0].id;
       expect((await owner.client.post(`/api/v1/notifications/${id}/read`)).status).toBe(204);
@@ -197,9 +208,15 @@ describe('alerts', () => {
       name: 'Hook',
       kind: 'score_below',
       params: { threshold: 50 },
-      channels: { inApp: false, webhookUrl: `${receiver.url}/hook`, slackWebhookUrl: `${receiver.url}/slack` },
+      channels: { inApp: false, webhookUrl: `${receiver.url}/hook`, slackWebhookUrl: 'https://hooks.slack.com/services/T0/B0/test' },
     });
     expect(rule.channels.webhookSecret).toMatch(/^whsec_/);
+    // Only Slack's own URLs are accepted for Slack; the stored (sealed) URL is pointed at the local receiver here.
+    await db()
+      .updateTable('alert_rules')
+      .set({ slack_url_enc: createSecretBox(Buffer.from('a'.repeat(64), 'hex')).seal(`${receiver.url}/slack`) })
+      .where('id', '=', rule.id)
+      .execute();
     const c = await someCustomer(owner.orgId, 3);
     await scoreEvent(owner.orgId, c.id, 20, 'red');
     const failed = await waitFor(async () => {
@@ -256,6 +273,10 @@ describe('alerts', () => {
       [{ name: 'x', kind: 'payment_failed', channels: { inApp: false } }, /at least one channel/],
       [{ name: 'x', kind: 'payment_failed', channels: { email: ['not-a-member'] } }, /neither an email address nor a member/],
       [{ name: 'x', kind: 'payment_failed', channels: { webhookUrl: 'ftp://example.com' } }, /http/],
+      [
+        { name: 'x', kind: 'payment_failed', channels: { slackWebhookUrl: 'https://example.com/services/x' } },
+        /slackWebhookUrl.*Slack webhook URL/,
+      ],
       [{ name: 'x', kind: 'nope', channels: {} }, /kind/],
     ] as const;
     for (const [body, message] of bad) {
