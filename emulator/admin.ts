@@ -1,5 +1,5 @@
 import { billPeriod } from './billing.js';
-import type { Emulator } from './emulator.js';
+import type { EmulatorContext } from './context.js';
 import { StripeApiError } from './errors.js';
 import { addInterval } from './objects/periods.js';
 import { deauthorized } from './oauth.js';
@@ -54,7 +54,7 @@ function sublistPages(account: Account, invoicesSince: number, page: number) {
   };
 }
 
-export function configView(emulator: Emulator) {
+export function configView(emulator: EmulatorContext) {
   return {
     realism: emulator.realism,
     webhooks: emulator.webhookOptions,
@@ -63,7 +63,7 @@ export function configView(emulator: Emulator) {
 }
 
 /** Switches, stats and test helpers under `/_emulator/` (not part of Stripe's API). */
-export async function handleAdmin(emulator: Emulator, method: string, url: URL, raw: string): Promise<unknown> {
+export async function handleAdmin(emulator: EmulatorContext, method: string, url: URL, raw: string): Promise<unknown> {
   const parts = url.pathname.split('/').filter(Boolean).slice(1);
   const placeholders = ['accounts', 'subscriptions', 'disputes'];
   const route = `${method} /${parts.map((p, i) => (i > 0 && placeholders.includes(parts[i - 1]!) ? ':id' : p)).join('/')}`;
@@ -170,7 +170,7 @@ export async function handleAdmin(emulator: Emulator, method: string, url: URL, 
 }
 
 /** Runs the next billing cycle of a subscription now: a paid renewal, or a failed one that makes it past due. */
-function renew(emulator: Emulator, accountId: string, subId: string, body: Record<string, any>) {
+function renew(emulator: EmulatorContext, accountId: string, subId: string, body: Record<string, any>) {
   const account = emulator.accounts.get(accountId);
   if (!account) throw notFound('account');
   const sub = account.store.get(subId, 'subscription');
@@ -210,7 +210,7 @@ function renew(emulator: Emulator, accountId: string, subId: string, body: Recor
  * (an inquiry won closes as `warning_closed`; one lost has become a chargeback and is lost). Sends
  * `charge.dispute.closed` and the funds event, and answers the dispute.
  */
-function resolve(emulator: Emulator, accountId: string, disputeId: string, body: Record<string, any>) {
+function resolve(emulator: EmulatorContext, accountId: string, disputeId: string, body: Record<string, any>) {
   const account = emulator.accounts.get(accountId);
   if (!account) throw notFound('account');
   const dispute = account.store.get(disputeId, 'dispute');

@@ -1,4 +1,4 @@
-import type { Emulator } from './emulator.js';
+import type { EmulatorContext } from './context.js';
 import { buildCharge } from './objects/charge.js';
 import { buildInvoice, type InvoiceLineInput } from './objects/invoice.js';
 import type { Account, StripeObject } from './state.js';
@@ -75,7 +75,7 @@ export function inTrial(sub: StripeObject, period: { start: number; end: number 
 }
 
 /** Invoices one period of a subscription and, unless `outcome` is none, charges it; a trial period is invoiced for 0. */
-export function billPeriod(emulator: Emulator, account: Account, sub: StripeObject, options: BillOptions) {
+export function billPeriod(emulator: EmulatorContext, account: Account, sub: StripeObject, options: BillOptions) {
   const ctx = { ...emulator.context(account), now: options.created };
   const customer = account.store.get(sub.customer, 'customer');
   // Only the invoice made at creation covers the trial; a cycle run during a trial (the renew switch) ends it.

@@ -2,6 +2,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { handleAdmin } from './admin.js';
+import { authenticate } from './authentication.js';
+import type { EmulatorContext, EmulatorStats, OAuthCode, PlatformConfig, RealismConfig } from './context.js';
+import { IdempotencyKeys } from './idempotency.js';
 import { type Refusal, RequestAudit } from './audit.js';
 import { OAuthError, StripeApiError } from './errors.js';
 import { parseForm } from './form.js';
@@ -15,30 +18,6 @@ import { truncateSublists } from './sublists.js';
 import { type Account, createAccount, IdGenerator, Store, type StripeObject } from './state.js';
 import { type DeliveryOptions, WebhookDispatcher } from './webhooks.js';
 
-export interface RealismConfig {
-  rateLimitEnabled: boolean;
-  /** Requests per second per account, as Stripe allows by default. */
-  rateLimitLive: number;
-  rateLimitTest: number;
-  /** Share of API requests answered with a 500 (0–1). */
-  errorRate: number;
-  /** Added to every API response. */
-  latencyMs: number;
-}
-
-export interface PlatformConfig {
-  accountId: string;
-  name: string;
-  clientId: string;
-  secretKey: string;
-  /** Signs Connect webhooks sent to `webhookUrl`. */
-  webhookSecret: string;
-  /** Where Connect events of connected accounts are delivered (the platform's Connect endpoint). */
-  webhookUrl: string | null;
-  /** Registered OAuth redirect URIs; empty accepts any. */
-  redirectUris: string[];
-}
-
 export interface EmulatorOptions {
   seed?: number;
   platform?: Partial<PlatformConfig>;
@@ -48,33 +27,6 @@ export interface EmulatorOptions {
   now?: () => number;
   /** Told of every request refused under Stripe's rules (see `audit.ts`); the demo logs them. */
   onRefusal?: (refusal: Refusal) => void;
-}
-
-/** A POST's outcome kept under its `Idempotency-Key`, replayed to a retry of the same request. */
-interface IdempotentResult {
-  fingerprint: string;
-  status: number;
-  body: unknown;
-  expiresAt: number;
-}
-
-/** Stripe keeps idempotency keys for at least 24 hours (https://docs.stripe.com/api/idempotent_requests). */
-const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
-
-export interface EmulatorStats {
-  requests: number;
-  byAccount: Record<string, number>;
-  byRoute: Record<string, number>;
-  rateLimited: number;
-  injectedErrors: number;
-}
-
-export interface OAuthCode {
-  accountId: string;
-  scope: string;
-  redirectUri: string | null;
-  expiresAt: number;
-  used: boolean;
 }
 
 const DEFAULT_PLATFORM: PlatformConfig = {
@@ -88,7 +40,9 @@ const DEFAULT_PLATFORM: PlatformConfig = {
 };
 
 /** A stateful, in-memory Stripe that the official SDK talks to over HTTP. */
-export class Emulator {
+export type { EmulatorContext, EmulatorStats, OAuthCode, PlatformConfig, RealismConfig } from './context.js';
+
+export class Emulator implements EmulatorContext {
   readonly platform: PlatformConfig;
   readonly realism: RealismConfig;
   readonly webhookOptions: DeliveryOptions;
@@ -101,7 +55,7 @@ export class Emulator {
   readonly platformAccount: Account;
   readonly audit = new RequestAudit();
   private readonly onRefusal: ((refusal: Refusal) => void) | undefined;
-  private readonly idempotent = new Map<string, IdempotentResult>();
+  private readonly idempotency: IdempotencyKeys;
   private readonly router = new Router();
   private readonly windows = new Map<string, { second: number; count: number }>();
   private readonly clock: () => number;
@@ -111,6 +65,7 @@ export class Emulator {
     this.random = new Random(options.seed ?? 42);
     this.ids = new IdGenerator(this.random);
     this.clock = options.now ?? Date.now;
+    this.idempotency = new IdempotencyKeys(this.clock);
     this.onRefusal = options.onRefusal;
     this.platform = { ...DEFAULT_PLATFORM, ...options.platform };
     this.realism = { rateLimitEnabled: true, rateLimitLive: 100, rateLimitTest: 25, errorRate: 0, latencyMs: 0, ...options.realism };
@@ -193,57 +148,6 @@ export class Emulator {
     return w.count > limit;
   }
 
-  private authenticate(req: IncomingMessage): { account: Account; viaPlatform: boolean } {
-    const header = req.headers.authorization ?? '';
-    const key = header.startsWith('Bearer ')
-      ? header.slice(7).trim()
-      : header.startsWith('Basic ')
-        ? Buffer.from(header.slice(6), 'base64').toString().split(':')[0]!
-        : '';
-    if (!key) {
-      throw new StripeApiError(
-        401,
-        'invalid_request_error',
-        "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
-      );
-    }
-    const masked = `${key.slice(0, 8)}${'*'.repeat(Math.max(0, key.length - 12))}${key.slice(-4)}`;
-    const target = (req.headers['stripe-account'] ?? req.headers['stripe-context']) as string | undefined;
-    if (key === this.platform.secretKey) {
-      if (!target || target === this.platformAccount.id) return { account: this.platformAccount, viaPlatform: false };
-      const account = this.accounts.get(target);
-      if (!account || !account.connected) {
-        throw new StripeApiError(
-          403,
-          'invalid_request_error',
-          `The provided key '${masked}' does not have access to account '${target}' (or that account does not exist). Application access may have been revoked.`,
-          'account_invalid',
-        );
-      }
-      return { account, viaPlatform: true };
-    }
-    const account = [...this.accounts.values()].find((a) => a.secretKey === key);
-    if (!account) throw new StripeApiError(401, 'invalid_request_error', `Invalid API Key provided: ${masked}`, 'api_key_invalid');
-    if (!account.connected)
-      throw new StripeApiError(
-        401,
-        'invalid_request_error',
-        `Expired API Key provided: ${masked}. Application access may have been revoked.`,
-        'api_key_expired',
-      );
-    // Only a platform acts on other accounts: an account's own key with `Stripe-Account` naming another
-    // account is refused (https://docs.stripe.com/connect/authentication#stripe-account-header).
-    if (target && target !== account.id) {
-      throw new StripeApiError(
-        403,
-        'invalid_request_error',
-        `The provided key '${masked}' does not have access to account '${target}' (or that account does not exist). Application access may have been revoked.`,
-        'account_invalid',
-      );
-    }
-    return { account, viaPlatform: false };
-  }
-
   private async readBody(req: IncomingMessage): Promise<string> {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -307,7 +211,7 @@ export class Emulator {
         'invalid_request_error',
         `Unrecognized request URL (${method}: ${url.pathname}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
       );
-    const { account, viaPlatform } = this.authenticate(req);
+    const { account, viaPlatform } = authenticate(this, req);
     this.stats.byAccount[account.id] = (this.stats.byAccount[account.id] ?? 0) + 1;
     const routeKey = `${method} ${url.pathname.replace(/\/(cus|sub|si|ch|in|il|prod|price|evt|we|di|re|dp)_[A-Za-z0-9]+/g, '/:id')}`;
     this.stats.byRoute[routeKey] = (this.stats.byRoute[routeKey] ?? 0) + 1;
@@ -334,47 +238,8 @@ export class Emulator {
     const run = async () => matched.handler({ emulator: this, account, path: matched.path, params, viaPlatform, req });
     const key = req.headers['idempotency-key'];
     if (method !== 'POST' || typeof key !== 'string' || key === '') return this.send(res, 200, await run());
-    const replay = await this.idempotently(account, key, `${url.pathname}?${raw}`, run);
+    const replay = await this.idempotency.run(account, key, `${url.pathname}?${raw}`, run);
     this.send(res, replay.status, replay.body, replay.replayed ? { 'idempotent-replayed': 'true' } : {});
-  }
-
-  /**
-   * Stripe's idempotent requests (https://docs.stripe.com/api/idempotent_requests): the first outcome of a POST
-   * under a key is saved once the endpoint started executing (a success or a card error, not a parameter
-   * error) and replayed for the same key, with `Idempotent-Replayed: true`; the same key with different
-   * parameters is an `idempotency_error`. Keys live 24 hours, per account; GET and DELETE ignore them.
-   */
-  private async idempotently(
-    account: Account,
-    key: string,
-    fingerprint: string,
-    run: () => Promise<unknown>,
-  ): Promise<{ status: number; body: unknown; replayed: boolean }> {
-    if (key.length > 255)
-      throw new StripeApiError(400, 'invalid_request_error', 'Idempotency keys can be at most 255 characters long.', 'parameter_invalid');
-    const slot = `${account.id}:${key}`;
-    const now = this.clock();
-    const saved = this.idempotent.get(slot);
-    if (saved && saved.expiresAt > now) {
-      if (saved.fingerprint !== fingerprint) {
-        throw new StripeApiError(
-          400,
-          'idempotency_error',
-          `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
-        );
-      }
-      return { status: saved.status, body: saved.body, replayed: true };
-    }
-    const keep = (status: number, body: unknown) =>
-      this.idempotent.set(slot, { fingerprint, status, body, expiresAt: now + IDEMPOTENCY_TTL_MS });
-    try {
-      const body = await run();
-      keep(200, body);
-      return { status: 200, body, replayed: false };
-    } catch (err) {
-      if (err instanceof StripeApiError && err.type === 'card_error') keep(err.status, err.toJSON());
-      throw err;
-    }
   }
 
   async listen(port = 0, host = '127.0.0.1'): Promise<{ url: string; port: number }> {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Emulator } from './emulator.js';
+import type { EmulatorContext } from './context.js';
 import { OAuthError } from './errors.js';
 import { parseForm } from './form.js';
 
@@ -29,7 +29,7 @@ ul{padding-left:20px;line-height:1.7}select{width:100%;padding:8px;margin:4px 0 
 .allow{background:#635bff;color:#fff;border:0}.cancel{background:#fff;border:1px solid #c1c9d2;color:#1a1f36}.muted{color:#697386;font-size:13px}`;
 
 /** The Connect consent screen: pick the account, read the permissions, then Allow access or Cancel. */
-function consentPage(emulator: Emulator, query: URLSearchParams): string {
+function consentPage(emulator: EmulatorContext, query: URLSearchParams): string {
   const accounts = emulator.connectedAccounts();
   const scope = query.get('scope') ?? 'read_write';
   const hidden = ['client_id', 'redirect_uri', 'state', 'scope', 'response_type']
@@ -51,7 +51,7 @@ function consentPage(emulator: Emulator, query: URLSearchParams): string {
 <p class="muted">This is the PulseScore Stripe emulator: no real Stripe account is involved.</p></form></div></body></html>`;
 }
 
-function decide(emulator: Emulator, res: ServerResponse, form: Record<string, unknown>): void {
+function decide(emulator: EmulatorContext, res: ServerResponse, form: Record<string, unknown>): void {
   const get = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : undefined);
   const redirectUri = get('redirect_uri') ?? emulator.platform.redirectUris[0];
   const state = get('state');
@@ -85,7 +85,7 @@ function decide(emulator: Emulator, res: ServerResponse, form: Record<string, un
   redirect(res, redirectUri, { code, scope, state });
 }
 
-function tokenResponse(emulator: Emulator, accountId: string, scope: string) {
+function tokenResponse(emulator: EmulatorContext, accountId: string, scope: string) {
   const account = emulator.accounts.get(accountId)!;
   account.connected = true;
   return {
@@ -111,7 +111,13 @@ function send(res: ServerResponse, body: unknown): void {
   res.end(text);
 }
 
-export async function handleOAuth(emulator: Emulator, req: IncomingMessage, res: ServerResponse, url: URL, raw: string): Promise<void> {
+export async function handleOAuth(
+  emulator: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  raw: string,
+): Promise<void> {
   if (url.pathname === '/oauth/authorize' && req.method === 'GET') return page(res, 200, consentPage(emulator, url.searchParams));
   if (url.pathname === '/oauth/authorize' && req.method === 'POST') return decide(emulator, res, parseForm(raw));
   if (req.method !== 'POST') throw new OAuthError(404, 'invalid_request', `Unrecognized request URL (${req.method}: ${url.pathname}).`);
@@ -157,7 +163,7 @@ export async function handleOAuth(emulator: Emulator, req: IncomingMessage, res:
 }
 
 /** Tells the platform an account disconnected it (the account itself may do this from its dashboard). */
-export function deauthorized(emulator: Emulator, accountId: string): void {
+export function deauthorized(emulator: EmulatorContext, accountId: string): void {
   const account = emulator.accounts.get(accountId)!;
   const application = { id: emulator.platform.clientId, object: 'application', name: emulator.platform.name };
   // Delivered to the platform even though the account is no longer connected.

@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
-import type { Emulator } from './emulator.js';
+import type { EmulatorContext } from './context.js';
 import type { Params } from './list.js';
 import type { Account } from './state.js';
 
 export interface RequestContext {
-  emulator: Emulator;
+  emulator: EmulatorContext;
   account: Account;
   /** Path parameters. */
   path: Record<string, string>;

@@ -1,4 +1,4 @@
-import type { Emulator } from '../emulator.js';
+import type { EmulatorContext } from '../context.js';
 import { invalidParam, missingParam, StripeApiError } from '../errors.js';
 import { buildCharge, CAPTURE_WINDOW_SECONDS, FAILURES, refundableAmount } from '../objects/charge.js';
 import { allowOnly, applyMetadata, bool, int, nullableStr, requireStr, str } from '../params.js';
@@ -53,7 +53,7 @@ export function watchUncaptured(store: Store, chargeId: string): void {
  * With `emitEvents`, sends `charge.expired` ("Occurs whenever an uncaptured charge expires",
  * https://docs.stripe.com/api/charges) and `refund.created`.
  */
-export function expireCharge(emulator: Emulator, account: Account, charge: StripeObject, emitEvents: boolean): StripeObject {
+export function expireCharge(emulator: EmulatorContext, account: Account, charge: StripeObject, emitEvents: boolean): StripeObject {
   const before = clone(charge);
   const { refund, charge: after } = refundCharge(emulator, account, charge, {
     amount: refundableAmount(charge),
@@ -69,7 +69,7 @@ export function expireCharge(emulator: Emulator, account: Account, charge: Strip
 }
 
 /** Expires the account's uncaptured charges whose capture window has passed; run before every API request. */
-export function expireDueCharges(emulator: Emulator, account: Account): void {
+export function expireDueCharges(emulator: EmulatorContext, account: Account): void {
   const ids = watched(account.store);
   if (ids.size === 0) return;
   const now = emulator.now();

@@ -1,4 +1,4 @@
-import type { Emulator } from '../emulator.js';
+import type { EmulatorContext } from '../context.js';
 import { invalidParam, StripeApiError, unknownParam } from '../errors.js';
 import {
   buildDispute,
@@ -32,7 +32,7 @@ const withdrawn = (dispute: StripeObject) => dispute.balance_transactions.some((
  * payment. The payment amount, along with a separate $15.00 dispute fee … is then deducted from your account
  * balance" (https://docs.stripe.com/disputes).
  */
-function withdraw(emulator: Emulator, account: Account, dispute: StripeObject, at: number): void {
+function withdraw(emulator: EmulatorContext, account: Account, dispute: StripeObject, at: number): void {
   dispute.balance_transactions = [
     ...dispute.balance_transactions,
     buildDisputeBalanceTransaction(emulator.context(account), dispute as never, 'withdrawal', at),
@@ -46,7 +46,7 @@ function withdraw(emulator: Emulator, account: Account, dispute: StripeObject, a
 
 /** Opens a dispute on a stored charge (which becomes `disputed: true`). No events: callers emit them. */
 export function openDispute(
-  emulator: Emulator,
+  emulator: EmulatorContext,
   account: Account,
   charge: StripeObject,
   input: { reason: DisputeReason; status: DisputeStatus; at: number; metadata?: Record<string, string> },
@@ -71,7 +71,7 @@ export function openDispute(
 }
 
 /** Opens the dispute a test token asks for, with `charge.dispute.created` and, for a chargeback, `charge.dispute.funds_withdrawn`. */
-export function disputeFromToken(emulator: Emulator, account: Account, charge: StripeObject, token: string): StripeObject | null {
+export function disputeFromToken(emulator: EmulatorContext, account: Account, charge: StripeObject, token: string): StripeObject | null {
   const kind = DISPUTING_TOKENS[token];
   if (!kind) return null;
   const dispute = openDispute(emulator, account, charge, { ...kind, at: emulator.now() });
@@ -90,7 +90,7 @@ export function disputeFromToken(emulator: Emulator, account: Account, charge: S
  * `charge.dispute.closed` and `charge.dispute.funds_withdrawn|funds_reinstated` when `emitEvents`.
  */
 export function closeDispute(
-  emulator: Emulator,
+  emulator: EmulatorContext,
   account: Account,
   dispute: StripeObject,
   status: 'won' | 'lost' | 'warning_closed',
@@ -124,7 +124,7 @@ export function closeDispute(
 }
 
 /** The outcome of an open dispute, which only the bank decides (the emulator's `resolve` switch, see admin.ts). */
-export function resolveDispute(emulator: Emulator, account: Account, dispute: StripeObject, outcome: 'won' | 'lost'): StripeObject {
+export function resolveDispute(emulator: EmulatorContext, account: Account, dispute: StripeObject, outcome: 'won' | 'lost'): StripeObject {
   if (CLOSED_DISPUTE_STATUSES.includes(dispute.status)) throw bad(`Dispute ${dispute.id} is already closed (${dispute.status}).`);
   // An inquiry resolved for the business closes without becoming a chargeback.
   const status = outcome === 'won' && isInquiry(dispute.status) ? 'warning_closed' : outcome;
@@ -136,7 +136,7 @@ export function resolveDispute(emulator: Emulator, account: Account, dispute: St
  * `losing_evidence` as lost ("For an inquiry, closes it without escalation"), and `escalate_inquiry_evidence`
  * turns an inquiry into a chargeback (https://docs.stripe.com/testing#evidence).
  */
-function testOutcome(emulator: Emulator, account: Account, dispute: StripeObject): void {
+function testOutcome(emulator: EmulatorContext, account: Account, dispute: StripeObject): void {
   if (account.livemode) return;
   const text = dispute.evidence.uncategorized_text;
   const inquiry = isInquiry(dispute.status);

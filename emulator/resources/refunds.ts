@@ -1,4 +1,4 @@
-import type { Emulator } from '../emulator.js';
+import type { EmulatorContext } from '../context.js';
 import { invalidParam, missingParam, missingResource, StripeApiError } from '../errors.js';
 import { registerIncludable } from '../expand.js';
 import { applyRefund, refundableAmount } from '../objects/charge.js';
@@ -39,7 +39,7 @@ export interface RefundOptions {
  * Refunds part or all of a stored charge: stores the Refund and the charge with its `amount_refunded` and
  * `refunded` updated. No events: callers emit what their Stripe operation sends.
  */
-export function refundCharge(emulator: Emulator, account: Account, charge: StripeObject, options: RefundOptions) {
+export function refundCharge(emulator: EmulatorContext, account: Account, charge: StripeObject, options: RefundOptions) {
   const refund = buildRefund(
     { ...emulator.context(account), now: options.at },
     {

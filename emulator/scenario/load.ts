@@ -1,5 +1,5 @@
 import { billPeriod } from '../billing.js';
-import type { Emulator } from '../emulator.js';
+import type { EmulatorContext } from '../context.js';
 import { buildCharge, CAPTURE_WINDOW_SECONDS, refundableAmount } from '../objects/charge.js';
 import { buildCoupon, buildDiscount, buildPrice, buildProduct } from '../objects/catalog.js';
 import { buildCustomer } from '../objects/customer.js';
@@ -35,7 +35,7 @@ interface Catalog {
 }
 
 /** Puts a scenario's accounts and their history into the emulator; history creates no events. */
-export function loadScenario(emulator: Emulator, scenario: Scenario): LoadSummary {
+export function loadScenario(emulator: EmulatorContext, scenario: Scenario): LoadSummary {
   const now = emulator.now();
   const summary: LoadSummary = { accounts: [] };
   for (const spec of scenario.accounts) {
@@ -118,7 +118,7 @@ const DEFAULT_EVIDENCE = 'The customer signed up, used the service during the di
  * was made, https://docs.stripe.com/api/charges/capture), its refunds, and its dispute opened, answered and
  * closed — in the order they happened, without events.
  */
-function loadCharge(emulator: Emulator, account: Account, spec: ScenarioCharge, customer: StripeObject | null, now: number): void {
+function loadCharge(emulator: EmulatorContext, account: Account, spec: ScenarioCharge, customer: StripeObject | null, now: number): void {
   const at = resolveTime(spec.at, now);
   const stored = account.store.put(
     buildCharge(
@@ -194,7 +194,7 @@ function loadCharge(emulator: Emulator, account: Account, spec: ScenarioCharge, 
   for (const step of steps.sort((a, b) => a.at - b.at)) step.run();
 }
 
-function loadCatalog(emulator: Emulator, account: Account, spec: ScenarioAccount, now: number): Catalog {
+function loadCatalog(emulator: EmulatorContext, account: Account, spec: ScenarioAccount, now: number): Catalog {
   const created = now - 3 * 365 * 86400;
   const ctx = { ...emulator.context(account), now: created };
   const products = new Map<string, StripeObject>();
@@ -242,7 +242,7 @@ function loadCatalog(emulator: Emulator, account: Account, spec: ScenarioAccount
 }
 
 function loadSubscription(
-  emulator: Emulator,
+  emulator: EmulatorContext,
   account: Account,
   catalog: Catalog,
   customer: StripeObject,
