@@ -6,6 +6,7 @@ import { registerDisputes } from './disputes.js';
 import { registerEvents } from './events.js';
 import { registerInvoices } from './invoices.js';
 import { registerRefunds } from './refunds.js';
+import { registerSubscriptionItems } from './subscription-items.js';
 import { registerSubscriptions } from './subscriptions.js';
 
 export function registerResources(router: Router): void {
@@ -22,6 +23,7 @@ export function registerResources(router: Router): void {
   registerCustomers(expiring);
   registerCatalog(expiring);
   registerSubscriptions(expiring);
+  registerSubscriptionItems(expiring);
   registerCharges(expiring);
   registerRefunds(expiring);
   registerDisputes(expiring);

@@ -57,7 +57,7 @@ function discountsFrom(
   });
 }
 
-function itemFrom(
+export function itemFrom(
   ctx: RequestContext,
   raw: FormValue,
   i: number,
@@ -116,7 +116,7 @@ function parseBillingMode(ctx: RequestContext): 'classic' | 'flexible' {
  * billing interval unless the subscription uses flexible billing mode, which mixed interval subscriptions
  * require (https://docs.stripe.com/billing/subscriptions/mixed-interval).
  */
-function checkItems(items: StripeObject[] | Record<string, any>[], billingMode: string): void {
+export function checkItems(items: StripeObject[] | Record<string, any>[], billingMode: string): void {
   if (new Set(items.map((it) => it.price.currency)).size > 1)
     throw invalidParam('items', 'All prices on a subscription must have the same currency.');
   if (
@@ -343,71 +343,6 @@ export function registerSubscriptions(router: Router) {
     const sub = find(ctx, 'subscription', ctx.path.id!);
     if (sub.status === 'canceled') throw new StripeApiError(400, 'invalid_request_error', 'This subscription has already been canceled.');
     return respond(ctx, cancelSubscription(ctx, sub));
-  });
-
-  registerSubscriptionItems(router);
-}
-
-function registerSubscriptionItems(router: Router) {
-  const findItem = (ctx: RequestContext, id: string) => {
-    for (const sub of ctx.account.store.all('subscription')) {
-      const item = sub.items.data.find((i: StripeObject) => i.id === id);
-      if (item) return { sub, item: item as StripeObject };
-    }
-    throw new StripeApiError(404, 'invalid_request_error', `No such subscription item: '${id}'`, 'resource_missing', 'id');
-  };
-  const saveItems = (ctx: RequestContext, sub: StripeObject, data: StripeObject[]) => {
-    const after = { ...clone(sub), items: { ...sub.items, data } };
-    update(ctx, sub, after, 'customer.subscription.updated');
-  };
-
-  router.on('GET', '/v1/subscription_items', (ctx) => {
-    allowOnly(ctx.params, ['limit', 'starting_after', 'ending_before', 'subscription']);
-    const sub = find(ctx, 'subscription', requireStr(ctx.params, 'subscription'));
-    // The same order as the subscription's embedded `items`, so that a client paging on from the embedded
-    // first page with `starting_after` gets the rest.
-    return respondList(ctx, sub.items.data, `/v1/subscription_items?subscription=${sub.id}`, 'subscription item');
-  });
-  router.on('GET', '/v1/subscription_items/:id', (ctx) => respond(ctx, findItem(ctx, ctx.path.id!).item));
-  router.on('POST', '/v1/subscription_items', (ctx) => {
-    allowOnly(ctx.params, ['subscription', 'price', 'quantity', 'metadata', 'discounts', 'proration_behavior', 'payment_behavior']);
-    const sub = find(ctx, 'subscription', requireStr(ctx.params, 'subscription'));
-    const first = sub.items.data[0];
-    const period = { start: first?.current_period_start ?? ctx.emulator.now(), end: first?.current_period_end ?? ctx.emulator.now() };
-    const { proration_behavior: _p, payment_behavior: _b, subscription: _s, ...itemParams } = ctx.params;
-    const item = itemFrom(ctx, itemParams, 0, { id: sub.id, customer: sub.customer }, period) as StripeObject;
-    checkItems([...sub.items.data, item], sub.billing_mode.type);
-    saveItems(ctx, sub, [...sub.items.data, item]);
-    return respond(ctx, item);
-  });
-  router.on('POST', '/v1/subscription_items/:id', (ctx) => {
-    allowOnly(ctx.params, ['price', 'quantity', 'metadata', 'proration_behavior', 'payment_behavior']);
-    const { sub, item } = findItem(ctx, ctx.path.id!);
-    const next = { ...item };
-    const priceId = str(ctx.params, 'price');
-    if (priceId) next.price = { ...find(ctx, 'price', priceId) };
-    const q = int(ctx.params, 'quantity');
-    if (q !== undefined) next.quantity = q;
-    next.metadata = applyMetadata(item.metadata, ctx.params.metadata);
-    const data = sub.items.data.map((i: StripeObject) => (i.id === item.id ? next : i));
-    checkItems(data, sub.billing_mode.type);
-    saveItems(ctx, sub, data);
-    return respond(ctx, next);
-  });
-  router.on('DELETE', '/v1/subscription_items/:id', (ctx) => {
-    const { sub, item } = findItem(ctx, ctx.path.id!);
-    if (sub.items.data.length === 1)
-      throw new StripeApiError(
-        400,
-        'invalid_request_error',
-        'A subscription must have at least one active plan. To cancel a subscription, delete the subscription instead.',
-      );
-    saveItems(
-      ctx,
-      sub,
-      sub.items.data.filter((i: StripeObject) => i.id !== item.id),
-    );
-    return { id: item.id, object: 'subscription_item', deleted: true };
   });
 }
 

@@ -1,444 +1,48 @@
-import type { ColumnType, Generated } from 'kysely';
-
-type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
-type Timestamp = ColumnType<Date, Date | string, Date | string>;
-type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
-
-export type Role = 'owner' | 'admin' | 'member';
-
-export interface UsersTable {
-  id: string;
-  name: string;
-  email: string;
-  email_verified: Generated<boolean>;
-  image: string | null;
-  created_at: CreatedAt;
-  updated_at: Timestamp;
-}
-
-export interface SessionsTable {
-  id: string;
-  expires_at: Timestamp;
-  token: string;
-  created_at: CreatedAt;
-  updated_at: Timestamp;
-  ip_address: string | null;
-  user_agent: string | null;
-  user_id: string;
-  active_organization_id: string | null;
-}
-
-export interface OrganizationsTable {
-  id: string;
-  name: string;
-  slug: string;
-  logo: string | null;
-  metadata: string | null;
-  created_at: CreatedAt;
-}
-
-export interface MembersTable {
-  id: string;
-  org_id: string;
-  user_id: string;
-  role: Role;
-  created_at: CreatedAt;
-}
-
-export type InvitationStatus = 'pending' | 'accepted' | 'rejected' | 'canceled';
-
-export interface InvitationsTable {
-  id: string;
-  org_id: string;
-  email: string;
-  role: Role;
-  status: InvitationStatus;
-  expires_at: Timestamp;
-  created_at: CreatedAt;
-  inviter_id: string;
-  /** SHA-256 of the emailed token (null for invitations made before tokens). */
-  token_hash: string | null;
-  /** The token, sealed, so that admins can copy the link again. */
-  token_enc: string | null;
-}
-
-export interface LoginFailuresTable {
-  email: string;
-  failures: number;
-  first_failed_at: ColumnType<Date, Date | string | undefined, Date | string>;
-  locked_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
-}
-
-export interface ApiKeysTable {
-  id: Generated<string>;
-  org_id: string;
-  name: string;
-  role: Exclude<Role, 'owner'>;
-  prefix: string;
-  key_hash: string;
-  created_by: string | null;
-  created_at: CreatedAt;
-  last_used_at: NullableTimestamp;
-  revoked_at: NullableTimestamp;
-}
-
-export type MailStatus = 'queued' | 'sent' | 'logged' | 'failed';
-
-export interface MailOutboxTable {
-  id: Generated<string>;
-  org_id: string | null;
-  to_address: string;
-  subject: string;
-  text_body: string;
-  html_body: string;
-  status: Generated<MailStatus>;
-  attempts: Generated<number>;
-  last_error: string | null;
-  created_at: CreatedAt;
-  sent_at: NullableTimestamp;
-}
-
-type Json<T> = ColumnType<T, string, string>;
-type Ts = ColumnType<Date, Date | string, Date | string>;
-type NullableTs = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
-
-export interface StripeConnectionsTable {
-  id: Generated<string>;
-  org_id: string;
-  stripe_account_id: string;
-  livemode: boolean;
-  scope: string;
-  status: 'connected' | 'disconnected';
-  access_token_enc: string | null;
-  refresh_token_enc: string | null;
-  webhook_secret_enc: string | null;
-  webhook_token: string;
-  connected_by: string | null;
-  connected_at: ColumnType<Date, Date | string | undefined, Date | string>;
-  disconnected_at: NullableTs;
-  disconnect_reason: string | null;
-  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
-}
-
-export interface OAuthStatesTable {
-  id: string;
-  org_id: string;
-  user_id: string;
-  expires_at: Ts;
-  used_at: NullableTs;
-  created_at: CreatedAt;
-}
-
-export type SyncStatus = 'running' | 'succeeded' | 'failed' | 'canceled';
-
-export interface SyncRunsTable {
-  id: Generated<string>;
-  org_id: string;
-  kind: 'initial' | 'manual';
-  status: SyncStatus;
-  phase: Generated<string>;
-  cursors: ColumnType<Record<string, { after: string | null; done: boolean; since?: number; until?: number }>, string | undefined, string>;
-  counts: ColumnType<Record<string, number>, string | undefined, string>;
-  error: string | null;
-  owner_token: string | null;
-  heartbeat_at: NullableTs;
-  requested_by: string | null;
-  started_at: CreatedAt;
-  finished_at: NullableTs;
-}
-
-interface SourceVersion {
-  source_ts: Generated<number>;
-  source_event_id: string | null;
-  created_at: CreatedAt;
-  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
-}
-
-export interface CustomersTable extends SourceVersion {
-  id: Generated<string>;
-  org_id: string;
-  external_id: string;
-  email: string | null;
-  name: string | null;
-  currency: string | null;
-  first_seen_at: Ts;
-  metadata: Json<Record<string, string>>;
-  deleted_at: NullableTs;
-  last_seen_at: NullableTs;
-  score_dirty_at: NullableTs;
-  /** Current MRR in minor units of `mrr_currency` (the customer's main currency); fractional cents are kept. */
-  mrr: Generated<string>;
-  mrr_currency: string | null;
-  /** The same in major units, the sort key of the customers list. */
-  mrr_major: Generated<string>;
-  mrr_by_currency: ColumnType<Record<string, number>, string | undefined, string>;
-  last_payment_at: NullableTs;
-  score: number | null;
-  risk_level: 'green' | 'yellow' | 'red' | null;
-  /** Digests of what was last written (list columns; MRR history), so that unchanged re-scores write nothing. */
-  summary_fingerprint: string | null;
-  mrr_fingerprint: string | null;
-}
-
-/** What a customer's current score is made of: each factor's value and sentence, or why it is absent. */
-export interface CustomerScoresTable {
-  customer_id: string;
-  org_id: string;
-  factors: ColumnType<Record<string, unknown>, string, string>;
-  invoice_points: ColumnType<unknown, string | null | undefined, string | null>;
-  invoice_points_at: NullableTs;
-  fingerprint: string | null;
-  scored_at: Ts;
-}
-
-export interface SubscriptionsTable extends SourceVersion {
-  id: Generated<string>;
-  org_id: string;
-  stripe_subscription_id: string;
-  stripe_customer_id: string;
-  status: string;
-  plan_name: string | null;
-  amount_cents: number;
-  currency: string;
-  interval: string | null;
-  interval_count: number;
-  current_period_start: NullableTs;
-  current_period_end: NullableTs;
-  cancel_at_period_end: boolean;
-  cancel_at: NullableTs;
-  canceled_at: NullableTs;
-  ended_at: NullableTs;
-  trial_start: NullableTs;
-  trial_end: NullableTs;
-  started_at: NullableTs;
-  items: Json<unknown[]>;
-  discounts: Json<unknown[]>;
-}
-
-export interface PaymentsTable extends SourceVersion {
-  id: Generated<string>;
-  org_id: string;
-  stripe_payment_id: string;
-  stripe_customer_id: string;
-  amount_cents: number;
-  currency: string;
-  status: PaymentStatus;
-  failure_code: string | null;
-  failure_message: string | null;
-  paid_at: Ts;
-  amount_refunded_cents: Generated<number>;
-  captured: Generated<boolean>;
-  refunded: Generated<boolean>;
-  disputed: Generated<boolean>;
-}
-
 /**
- * A charge as a payment: `succeeded` only when captured and not fully refunded (a partial refund stays a
- * success, with `amount_refunded_cents`); `uncaptured` is an authorization, `refunded` a payment given back.
+ * The database's tables as Kysely sees them, one file per area: accounts (`schema.accounts.ts`), Stripe data
+ * (`schema.stripe.ts`), scores and alerts (`schema.scores.ts`). Everything is re-exported from here.
  */
-export const PAYMENT_STATUSES = ['succeeded', 'failed', 'pending', 'refunded', 'uncaptured'] as const;
-export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+import type {
+  UsersTable,
+  SessionsTable,
+  OrganizationsTable,
+  MembersTable,
+  InvitationsTable,
+  LoginFailuresTable,
+  ApiKeysTable,
+  MailOutboxTable,
+} from './schema.accounts.js';
+import type {
+  StripeConnectionsTable,
+  OAuthStatesTable,
+  SyncRunsTable,
+  CustomersTable,
+  CustomerScoresTable,
+  SubscriptionsTable,
+  PaymentsTable,
+  StripeCatalogTable,
+  RefundsTable,
+  DisputesTable,
+  SyncSkippedTable,
+  InvoicesTable,
+  StripeEventsTable,
+  OrgEventsTable,
+} from './schema.stripe.js';
+import type {
+  ScoringConfigsTable,
+  ScoreHistoryTable,
+  MrrHistoryTable,
+  AlertRulesTable,
+  AlertStatesTable,
+  AlertsTable,
+  AlertDeliveriesTable,
+  NotificationsTable,
+  DigestSubscriptionsTable,
+} from './schema.scores.js';
 
-export interface StripeCatalogTable {
-  org_id: string;
-  object_type: 'price' | 'product' | 'coupon';
-  stripe_id: string;
-  data: Json<Record<string, unknown>>;
-  deleted: Generated<boolean>;
-  source_ts: Generated<number>;
-  source_event_id: string | null;
-  created_at: CreatedAt;
-  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
-}
-
-export interface RefundsTable extends SourceVersion {
-  id: Generated<string>;
-  org_id: string;
-  stripe_refund_id: string;
-  stripe_charge_id: string | null;
-  amount_cents: number;
-  currency: string;
-  status: string;
-  reason: string | null;
-  refunded_at: Ts;
-}
-
-export interface DisputesTable extends SourceVersion {
-  id: Generated<string>;
-  org_id: string;
-  stripe_dispute_id: string;
-  stripe_charge_id: string;
-  stripe_customer_id: string | null;
-  amount_cents: number;
-  currency: string;
-  status: string;
-  reason: string | null;
-  opened_at: Ts;
-  evidence_due_by: NullableTs;
-}
-
-export interface SyncSkippedTable {
-  run_id: string;
-  org_id: string;
-  object_type: string;
-  object_id: string;
-  reason: string;
-  created_at: CreatedAt;
-}
-
-export interface InvoicesTable extends SourceVersion {
-  id: Generated<string>;
-  org_id: string;
-  stripe_invoice_id: string;
-  stripe_customer_id: string;
-  stripe_subscription_id: string | null;
-  status: string;
-  currency: string;
-  subtotal_cents: number;
-  total_cents: number;
-  amount_due_cents: number;
-  amount_paid_cents: number;
-  period_start: NullableTs;
-  period_end: NullableTs;
-  issued_at: Ts;
-  paid_at: NullableTs;
-  lines: Json<unknown[]>;
-}
-
-export interface StripeEventsTable {
-  id: Generated<string>;
-  org_id: string;
-  stripe_event_id: string;
-  type: string;
-  stripe_created: number;
-  payload: Json<Record<string, any>>;
-  status: Generated<'pending' | 'processing' | 'processed' | 'skipped' | 'failed'>;
-  attempts: Generated<number>;
-  error: string | null;
-  received_at: CreatedAt;
-  processed_at: NullableTs;
-  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
-  claimed_at: NullableTs;
-}
-
-export interface OrgEventsTable {
-  id: Generated<string>;
-  org_id: string;
-  type: string;
-  customer_external_id: string | null;
-  payload: Json<Record<string, unknown>>;
-  occurred_at: Ts;
-  dedup_key: string;
-  created_at: CreatedAt;
-  alerts_at: NullableTs;
-}
-
-export interface ScoringConfigsTable {
-  org_id: string;
-  config: Json<unknown>;
-  updated_by: string | null;
-  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
-}
-
-export interface ScoreHistoryTable {
-  id: Generated<string>;
-  org_id: string;
-  customer_id: string;
-  score: number | null;
-  risk_level: string | null;
-  previous_score: number | null;
-  previous_level: string | null;
-  factors: Json<Record<string, number>>;
-  changed: Json<{ name: string; from: number | null; to: number | null }[]>;
-  reason: string;
-  computed_at: Ts;
-}
-
-export interface MrrHistoryTable {
-  org_id: string;
-  customer_id: string;
-  currency: string;
-  valid_from: Ts;
-  valid_to: NullableTs;
-  mrr: ColumnType<string, number | string, number | string>;
-  movement: 'new' | 'expansion' | 'contraction' | 'churn' | 'reactivation';
-  delta: ColumnType<string, number | string, number | string>;
-}
-
-export type AlertKind = 'score_below' | 'score_drop' | 'risk_level' | 'payment_failed' | 'subscription_canceled';
-export type AlertChannel = 'email' | 'in_app' | 'slack' | 'webhook';
-
-export interface AlertRulesTable {
-  id: Generated<string>;
-  org_id: string;
-  name: string;
-  kind: AlertKind;
-  params: Json<Record<string, unknown>>;
-  min_mrr: ColumnType<string | null, number | string | null | undefined, number | string | null>;
-  email_to: Json<string[]>;
-  in_app: boolean;
-  slack_url_enc: string | null;
-  webhook_url: string | null;
-  webhook_secret_enc: string | null;
-  cooldown_minutes: number;
-  enabled: boolean;
-  created_by: string | null;
-  created_at: CreatedAt;
-  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
-}
-
-export interface AlertStatesTable {
-  rule_id: string;
-  customer_id: string;
-  active: boolean;
-  last_fired_at: NullableTs;
-  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
-}
-
-export interface AlertsTable {
-  id: Generated<string>;
-  org_id: string;
-  rule_id: string;
-  customer_id: string | null;
-  event_id: string | null;
-  situation: string;
-  title: string;
-  body: string;
-  link: string;
-  created_at: CreatedAt;
-}
-
-export interface AlertDeliveriesTable {
-  id: Generated<string>;
-  org_id: string;
-  alert_id: string;
-  channel: AlertChannel;
-  target: string;
-  status: Generated<'pending' | 'sent' | 'failed'>;
-  attempts: Generated<number>;
-  error: string | null;
-  mail_id: string | null;
-  created_at: CreatedAt;
-  sent_at: NullableTs;
-}
-
-export interface NotificationsTable {
-  id: Generated<string>;
-  org_id: string;
-  user_id: string;
-  alert_id: string | null;
-  title: string;
-  body: string;
-  link: string;
-  read_at: NullableTs;
-  created_at: CreatedAt;
-}
-
-export interface DigestSubscriptionsTable {
-  org_id: string;
-  user_id: string;
-  created_at: CreatedAt;
-}
+export * from './schema.accounts.js';
+export * from './schema.stripe.js';
+export * from './schema.scores.js';
 
 export interface Database {
   users: UsersTable;
