@@ -1,50 +1,69 @@
 import { type BuildContext, emptyAddress, type Metadata } from './common.js';
 
-/** Decline codes and the messages Stripe shows for them. */
-export const FAILURES: Record<string, { message: string; decline_code: string; network_status: string; type: string }> = {
+/**
+ * Decline codes, the messages Stripe shows for them, and Stripe's advice on retrying
+ * (`outcome.advice_code`: https://docs.stripe.com/declines#retrying-issuer-declines).
+ */
+export const FAILURES: Record<
+  string,
+  { message: string; advice_code: string; decline_code: string; network_status: string; type: string }
+> = {
   card_declined: {
     message: 'Your card was declined.',
+    advice_code: 'try_again_later',
     decline_code: 'generic_decline',
     network_status: 'declined_by_network',
     type: 'issuer_declined',
   },
   insufficient_funds: {
     message: 'Your card has insufficient funds.',
+    advice_code: 'try_again_later',
     decline_code: 'insufficient_funds',
     network_status: 'declined_by_network',
     type: 'issuer_declined',
   },
   expired_card: {
     message: 'Your card has expired.',
+    advice_code: 'confirm_card_data',
     decline_code: 'expired_card',
     network_status: 'declined_by_network',
     type: 'issuer_declined',
   },
   incorrect_cvc: {
     message: "Your card's security code is incorrect.",
+    advice_code: 'confirm_card_data',
     decline_code: 'incorrect_cvc',
     network_status: 'declined_by_network',
     type: 'issuer_declined',
   },
   processing_error: {
     message: 'An error occurred while processing your card. Try again in a little bit.',
+    advice_code: 'try_again_later',
     decline_code: 'processing_error',
     network_status: 'declined_by_network',
     type: 'issuer_declined',
   },
   stolen_card: {
     message: 'Your card was declined.',
+    advice_code: 'do_not_try_again',
     decline_code: 'stolen_card',
     network_status: 'declined_by_network',
     type: 'issuer_declined',
   },
   lost_card: {
     message: 'Your card was declined.',
+    advice_code: 'do_not_try_again',
     decline_code: 'lost_card',
     network_status: 'declined_by_network',
     type: 'issuer_declined',
   },
-  fraudulent: { message: 'Your card was declined.', decline_code: 'fraudulent', network_status: 'not_sent_to_network', type: 'blocked' },
+  fraudulent: {
+    message: 'Your card was declined.',
+    advice_code: 'do_not_try_again',
+    decline_code: 'fraudulent',
+    network_status: 'not_sent_to_network',
+    type: 'blocked',
+  },
 };
 
 export type ChargeStatus = 'succeeded' | 'pending' | 'failed';
@@ -120,7 +139,7 @@ export function buildCharge(ctx: BuildContext, input: ChargeInput) {
       input.status === 'pending'
         ? null
         : {
-            advice_code: failed ? 'try_again_later' : null,
+            advice_code: failure ? failure.advice_code : null,
             network_advice_code: null,
             network_decline_code: null,
             network_status: failure ? failure.network_status : 'approved_by_network',

@@ -22,6 +22,9 @@ const LIST_COLUMNS = [
   'mrr_by_currency',
   'last_payment_at',
   'first_seen_at',
+  'lifecycle_state',
+  'lifecycle_churn',
+  'lifecycle_at',
 ] as const;
 
 const scoreDetail = (eb: ExpressionBuilder<Tables, 'customers'>) =>

@@ -5,6 +5,7 @@ import type { OrgContext } from '../auth/roles.js';
 import type { Database } from '../db/schema.js';
 import { type Discount, isZeroDecimal, type Item, subscriptionMrr, toMajor } from '../revenue/mrr.js';
 import type { ScoringConfig } from '../scoring/scoring.config.js';
+import { storedLifecycle } from '../scoring/lifecycle.js';
 import { explainScore } from '../scoring/scoring.engine.js';
 import { createScoringRepo } from '../scoring/scoring.repo.js';
 import type { ScoringService } from '../scoring/scoring.service.js';
@@ -33,13 +34,18 @@ function summary(
     last_payment_at: Date | null;
     first_seen_at: Date;
     scored_at: Date | null;
+    lifecycle_state: string | null;
+    lifecycle_churn: string | null;
+    lifecycle_at: Date | null;
   },
   config: ScoringConfig,
   now: number,
 ) {
+  const lifecycle = storedLifecycle(r);
   // Why a customer has no score, in the words of its last computation.
   const reason = () =>
-    explainScore(r.score_factors, config, now)?.explanation ?? 'Not scored yet: the first score is computed right after the sync.';
+    explainScore(r.score_factors, config, now, lifecycle)?.explanation ??
+    'Not scored yet: the first score is computed right after the sync.';
   return {
     id: r.id,
     externalId: r.external_id,
@@ -100,7 +106,7 @@ export function createCustomersService(deps: { db: Kysely<Database>; scoring: Pi
         repo.mrrHistory(ctx.orgId, row.id),
       ]);
       const now = Date.now() / 1000;
-      const explained = explainScore(row.score_factors, config, now);
+      const explained = explainScore(row.score_factors, config, now, storedLifecycle(row));
       return {
         customer: {
           ...summary(row, config, now),

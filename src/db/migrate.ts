@@ -8,6 +8,7 @@ import * as m0006 from './migrations/0006_alerts.js';
 import * as m0007 from './migrations/0007_score_details.js';
 import * as m0008 from './migrations/0008_stripe_fidelity.js';
 import * as m0009 from './migrations/0009_account_safety.js';
+import * as m0010 from './migrations/0010_customer_states.js';
 
 // Forward-only: a landed migration is never edited; a change is a new numbered file added here.
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0007_score_details': m0007,
   '0008_stripe_fidelity': m0008,
   '0009_account_safety': m0009,
+  '0010_customer_states': m0010,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -74,6 +74,9 @@ export interface CustomersTable extends SourceVersion {
   last_payment_at: NullableTs;
   score: number | null;
   risk_level: 'green' | 'yellow' | 'red' | null;
+  lifecycle_state: string | null;
+  lifecycle_churn: 'voluntary' | 'involuntary' | null;
+  lifecycle_at: NullableTs;
   /** Digests of what was last written (list columns; MRR history), so that unchanged re-scores write nothing. */
   summary_fingerprint: string | null;
   mrr_fingerprint: string | null;
@@ -112,6 +115,8 @@ export interface SubscriptionsTable extends SourceVersion {
   started_at: NullableTs;
   items: Json<unknown[]>;
   discounts: Json<unknown[]>;
+  /** Stripe's `cancellation_details.reason`: why the subscription ended (or will). */
+  cancellation_reason: string | null;
 }
 
 export interface PaymentsTable extends SourceVersion {
@@ -129,6 +134,9 @@ export interface PaymentsTable extends SourceVersion {
   captured: Generated<boolean>;
   refunded: Generated<boolean>;
   disputed: Generated<boolean>;
+  /** The issuer's reason (`outcome.reason`) and Stripe's retry advice (`outcome.advice_code`). */
+  decline_code: string | null;
+  advice_code: string | null;
 }
 
 /**
@@ -202,6 +210,9 @@ export interface InvoicesTable extends SourceVersion {
   issued_at: Ts;
   paid_at: NullableTs;
   lines: Json<unknown[]>;
+  /** When Stripe will try to collect again (Smart Retries); null when it will not. */
+  next_payment_attempt: NullableTs;
+  attempt_count: Generated<number>;
 }
 
 export interface StripeEventsTable {

@@ -1,6 +1,7 @@
 import type { PaymentStatus } from '../db/schema.js';
 import type { InvoiceForHistory } from '../revenue/mrr-history.js';
-import { type Discount, type Item, mrrByCurrency, toMajor } from '../revenue/mrr.js';
+import { type Discount, type Item, mrrByCurrency, subscriptionMrr, toMajor } from '../revenue/mrr.js';
+import { type Lifecycle, lifecycleOf } from './lifecycle.js';
 import { type InvoicePoints, invoicePoints, type MrrSegment, mrrSegments, valueAt } from '../revenue/mrr-steps.js';
 import type { ScoringConfig } from './scoring.config.js';
 import { type ComputedFactors, computeFactors, type ScoreResult, scoreFromFactors, TREND_DAYS } from './scoring.engine.js';
@@ -11,6 +12,7 @@ import { type ComputedFactors, computeFactors, type ScoreResult, scoreFromFactor
  */
 
 const DAY = 86_400;
+const unix = (d: Date | null | undefined) => (d ? d.getTime() / 1000 : null);
 
 export interface SubscriptionRecord {
   stripe_subscription_id: string;
@@ -21,6 +23,11 @@ export interface SubscriptionRecord {
   cancel_at_period_end: boolean;
   items: unknown[];
   discounts: unknown[];
+  trial_end?: Date | null;
+  cancel_at?: Date | null;
+  canceled_at?: Date | null;
+  current_period_end?: Date | null;
+  cancellation_reason?: string | null;
 }
 
 export interface PaymentRecord {
@@ -50,6 +57,11 @@ export interface CustomerRecords {
   subscriptions: SubscriptionRecord[];
   payments: PaymentRecord[];
   invoices: InvoiceRecord[];
+  /**
+   * When the customer last paid an invoice with money in it: a payment as much as a charge is, and the only one
+   * an annual customer has among the last 90 days of charges.
+   */
+  lastPaidInvoiceAt?: Date | null;
   /** What the invoices say, kept from an earlier computation; when set, `invoices` is not needed (nor read). */
   invoicePoints?: InvoicePoints;
   /** The open (latest) MRR segments stored by the previous computation, to keep their dates stable. */
@@ -59,6 +71,7 @@ export interface CustomerRecords {
 export interface CustomerHealth {
   mrr: { byCurrency: Record<string, number>; currency: string | null; amount: number; major: number };
   segments: MrrSegment[];
+  lifecycle: Lifecycle;
   /** What the invoices say (to keep for the next computation). */
   invoicePoints: InvoicePoints;
   lastPaymentAt: Date | null;
@@ -117,10 +130,30 @@ export function evaluateCustomer(records: CustomerRecords, now: number, config: 
   const amount = currency ? (live[currency] ?? 0) : 0;
   const previous = currency ? (valueAt(segments, now - TREND_DAYS * DAY)[currency] ?? 0) : 0;
   const hadRevenue = segments.length > 0 || amount > 0;
-  const successes = records.payments.filter((p) => p.status === 'succeeded').map((p) => p.paid_at.getTime());
+  // Payment evidence: successful charges and paid invoices. An invoice and its charge are one payment; for
+  // recency only the latest matters, so the paid invoice stands in as one more success and nothing is counted twice.
+  const paid = records.lastPaidInvoiceAt ?? null;
+  const payments = [
+    ...records.payments.map((p) => ({ status: p.status, failureCode: p.failure_code, at: p.paid_at.getTime() / 1000 })),
+    ...(paid ? [{ status: 'succeeded' as const, failureCode: null, at: paid.getTime() / 1000 }] : []),
+  ];
+  const successes = payments.filter((p) => p.status === 'succeeded').map((p) => p.at * 1000);
+  const lifecycle = lifecycleOf(
+    records.subscriptions.map((s) => ({
+      status: s.status,
+      cancelAtPeriodEnd: s.cancel_at_period_end,
+      trialEnd: unix(s.trial_end),
+      cancelAt: unix(s.cancel_at),
+      canceledAt: unix(s.canceled_at),
+      currentPeriodEnd: unix(s.current_period_end),
+      cancellationReason: s.cancellation_reason ?? null,
+      mrr: subscriptionMrr({ status: 'active', currency: s.currency, items: s.items as Item[], discounts: s.discounts as Discount[] }, now),
+    })),
+    successes.length > 0,
+  );
   const factors = computeFactors(
     {
-      payments: records.payments.map((p) => ({ status: p.status, failureCode: p.failure_code, at: p.paid_at.getTime() / 1000 })),
+      payments,
       subscriptions: records.subscriptions.map((s) => ({
         status: s.status,
         interval: s.interval,
@@ -134,9 +167,10 @@ export function evaluateCustomer(records: CustomerRecords, now: number, config: 
   return {
     mrr: { byCurrency: live, currency, amount, major: currency ? toMajor(amount, currency) : 0 },
     segments,
+    lifecycle,
     invoicePoints: points,
     lastPaymentAt: successes.length > 0 ? new Date(Math.max(...successes)) : null,
     factors,
-    score: scoreFromFactors(factors, config),
+    score: scoreFromFactors(factors, config, lifecycle),
   };
 }

@@ -30,7 +30,7 @@ describe('scores after a real sync', () => {
     const rows = await db()
       .selectFrom('customers as c')
       .leftJoin('customer_scores as s', 's.customer_id', 'c.id')
-      .select(['c.email', 'c.risk_level', 'c.score', 's.factors'])
+      .select(['c.email', 'c.risk_level', 'c.score', 'c.lifecycle_state', 's.factors'])
       .where('c.org_id', '=', owner.orgId)
       .execute();
     const now = Date.now() / 1000;
@@ -49,7 +49,15 @@ describe('scores after a real sync', () => {
       if (kind === 'no_billing') {
         expect(row.score).toBeNull();
         expect(row.score_explanation).toMatch(/needs at least one billing event/);
+        expect(row.lifecycle_state).toBe('no_billing');
       }
+      // A trial is a state, not a health verdict.
+      if (kind === 'trialing') {
+        expect(row.lifecycle_state, spec.name).toBe('trialing');
+        expect(row.score, spec.name).toBeNull();
+      }
+      if (kind === 'canceled') expect(row.lifecycle_state, spec.name).toBe('churned');
+      if (kind === 'past_due' || kind === 'hard_decline') expect(row.lifecycle_state, spec.name).toBe('past_due');
     }
     expect(agree / scenario.accounts[0]!.customers.length, misses.slice(0, 5).join('\n')).toBeGreaterThanOrEqual(0.95);
   });

@@ -40,9 +40,22 @@ export interface FactorResult {
   explanation: string;
 }
 
+/** Which factors carried a score: a score carried by one factor alone is provisional, and says so. */
+export interface Coverage {
+  /** Billing factors present (payment recency, MRR trend, failed payments) of the three. */
+  billing: number;
+  /** Factors present, of all. */
+  present: number;
+  of: number;
+  provisional: boolean;
+}
+
 export type ScoreResult =
-  | { score: number; level: RiskLevel; factors: FactorResult[]; absent: AbsentFactor[]; explanation: string }
-  | { score: null; level: null; factors: []; absent: AbsentFactor[]; explanation: string };
+  | { score: number; level: RiskLevel; factors: FactorResult[]; absent: AbsentFactor[]; explanation: string; coverage: Coverage }
+  | { score: null; level: null; factors: []; absent: AbsentFactor[]; explanation: string; coverage: Coverage };
+
+/** The factors Stripe data feeds. */
+export const BILLING_FACTORS: readonly FactorName[] = ['payment_recency', 'mrr_trend', 'failed_payments'];
 
 export const TREND_DAYS = 90;
 const GRACE_DAYS = 3;
@@ -124,11 +137,14 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
  * explanation then stays true however old it is, and does not change (nor need rewriting) every day.
  */
 const DAYS_SINCE = /\{\{days_since:(-?[\d.]+)\}\}/g;
+const DAYS_UNTIL = /\{\{days_until:(-?[\d.]+)\}\}/g;
 const daysSince = (at: number) => `{{days_since:${at}}}`;
 
 /** A factor's or score's sentence as of `now` (unix seconds). */
 export function renderSentence(text: string, now: number): string {
-  return text.replace(DAYS_SINCE, (_, at: string) => plural(Math.floor(Math.max(0, now - Number(at)) / DAY), 'day'));
+  return text
+    .replace(DAYS_SINCE, (_, at: string) => plural(Math.floor(Math.max(0, now - Number(at)) / DAY), 'day'))
+    .replace(DAYS_UNTIL, (_, at: string) => plural(Math.ceil(Math.max(0, Number(at) - now) / DAY), 'day'));
 }
 
 /** A score result with every sentence rendered as of `now`. */
@@ -177,7 +193,9 @@ function mrrTrend(input: CustomerBilling): Computed | string {
 }
 
 function failedPayments(input: CustomerBilling, now: number): Computed | string {
-  if (input.payments.length === 0 && input.subscriptions.length === 0) return 'no payments and no subscription';
+  // A score never rests on the mere absence of failures: with no payment attempt at all (a trial, a 100 %
+  // coupon, a customer never billed) there is nothing to judge.
+  if (!input.payments.some((p) => p.status === 'succeeded' || p.status === 'failed')) return 'no payment attempts yet';
   const recent = input.payments.filter((p) => p.status === 'failed' && p.at >= now - 30 * DAY);
   // Failures since the last success, most recent first: a run of them means the card keeps failing.
   const sorted = [...input.payments].filter((p) => p.status === 'succeeded' || p.status === 'failed').sort((a, b) => b.at - a.at);
@@ -234,8 +252,22 @@ export function computeFactors(input: CustomerBilling, now: number): ComputedFac
   };
 }
 
-/** Combines computed factors under a configuration: the score, its level and its explanation. */
-export function scoreFromFactors(computed: ComputedFactors, config: ScoringConfig = DEFAULT_CONFIG): ScoreResult {
+/** Where a customer stands before any score; a trial gets no health verdict (see `lifecycle.ts`). */
+export interface LifecycleInput {
+  state: string;
+  /** Unix seconds (the trial's end). */
+  at: number | null;
+}
+
+/**
+ * Combines computed factors under a configuration: the score, its level and its explanation. A customer in a
+ * trial gets none: a trial is not a health verdict ("Trial — ends in N days").
+ */
+export function scoreFromFactors(
+  computed: ComputedFactors,
+  config: ScoringConfig = DEFAULT_CONFIG,
+  lifecycle?: LifecycleInput | null,
+): ScoreResult {
   const present: { name: FactorName; value: number; weight: number; explanation: string }[] = [];
   const absent: AbsentFactor[] = [];
   for (const name of FACTORS) {
@@ -246,12 +278,19 @@ export function scoreFromFactors(computed: ComputedFactors, config: ScoringConfi
     else absent.push({ name, reason: 'weight set to 0', value: c.value, explanation: c.explanation });
   }
   const totalWeight = present.reduce((s, f) => s + f.weight, 0);
+  const billing = present.filter((f) => BILLING_FACTORS.includes(f.name)).length;
+  const coverage: Coverage = { billing, present: present.length, of: FACTORS.length, provisional: present.length === 1 };
+  if (lifecycle?.state === 'trialing') {
+    const ends = lifecycle.at === null ? '' : ` — ends in {{days_until:${lifecycle.at}}}`;
+    return { score: null, level: null, factors: [], absent, coverage, explanation: `Trial${ends}: no health score until it is paid for.` };
+  }
   if (present.length === 0 || totalWeight === 0) {
     return {
       score: null,
       level: null,
       factors: [],
       absent,
+      coverage,
       explanation: 'No score yet: it needs at least one billing event (a subscription, charge or invoice).',
     };
   }
@@ -265,20 +304,27 @@ export function scoreFromFactors(computed: ComputedFactors, config: ScoringConfi
   const score = combine(factors);
   const level = riskLevel(score, config);
   const weakest = [...factors].sort((a, b) => a.value - b.value)[0]!;
-  const explanation = `${level === 'green' ? 'Healthy' : level === 'yellow' ? 'At risk' : 'Critical'} (${score}/100). ${weakest.value < 0.7 ? `Main concern: ${weakest.explanation}` : 'No concerns in billing.'}`;
-  return { score, level, factors, absent, explanation };
+  const verdict = `${level === 'green' ? 'Healthy' : level === 'yellow' ? 'At risk' : 'Critical'} (${score}/100)`;
+  const concern = weakest.value < 0.7 ? `Main concern: ${weakest.explanation}` : 'No concerns in billing.';
+  const provisional = coverage.provisional ? ` Provisional: only one factor (${weakest.name.replace(/_/g, ' ')}) has data.` : '';
+  return { score, level, factors, absent, coverage, explanation: `${verdict}. ${concern}${provisional}` };
 }
 
 /** Scores one customer, sentences rendered. `now` is unix seconds. */
-export function scoreCustomer(input: CustomerBilling, now: number, config: ScoringConfig = DEFAULT_CONFIG): ScoreResult {
-  return renderScore(scoreFromFactors(computeFactors(input, now), config), now);
+export function scoreCustomer(
+  input: CustomerBilling,
+  now: number,
+  config: ScoringConfig = DEFAULT_CONFIG,
+  lifecycle?: LifecycleInput | null,
+): ScoreResult {
+  return renderScore(scoreFromFactors(computeFactors(input, now), config, lifecycle), now);
 }
 
 /**
  * A stored score explained under a configuration as of `now` (unix seconds): factors with weights and points,
  * absent ones, the sentence. Null when the customer was never scored.
  */
-export function explainScore(stored: unknown, config: ScoringConfig, now: number): ScoreResult | null {
+export function explainScore(stored: unknown, config: ScoringConfig, now: number, lifecycle?: LifecycleInput | null): ScoreResult | null {
   if (stored === null || stored === undefined) return null;
-  return renderScore(scoreFromFactors(stored as ComputedFactors, config), now);
+  return renderScore(scoreFromFactors(stored as ComputedFactors, config, lifecycle), now);
 }

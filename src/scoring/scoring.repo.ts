@@ -3,6 +3,7 @@ import type { Database } from '../db/schema.js';
 import type { InvoicePoints, MrrSegment } from '../revenue/mrr-steps.js';
 import type { CustomerRecords, InvoiceRecord, PaymentRecord, SubscriptionRecord } from './customer-health.js';
 import { DEFAULT_CONFIG, type ScoringConfig, scoringConfigSchema } from './scoring.config.js';
+import type { Lifecycle } from './lifecycle.js';
 import type { ComputedFactors } from './scoring.engine.js';
 
 /** How far back invoices feed the MRR history (the sync imports 12 months). */
@@ -38,6 +39,8 @@ export interface ScoredCustomer {
   lastPaymentAt: Date | null;
   score: number | null;
   level: 'green' | 'yellow' | 'red' | null;
+  /** Where the customer stands in its billing life (trialing, churned, …), before any score. */
+  lifecycle: Lifecycle;
   /** What the score is made of (stored; independent of the configuration). */
   factors: ComputedFactors;
   segments: MrrSegment[];
@@ -126,6 +129,9 @@ export function createScoringRepo(db: Kysely<Database>) {
           'c.mrr_major',
           'c.mrr_by_currency',
           'c.last_payment_at',
+          'c.lifecycle_state',
+          'c.lifecycle_churn',
+          'c.lifecycle_at',
         ])
         .where('c.org_id', '=', orgId)
         .where(sql<SqlBool>`c.id = any(${ids}::uuid[])`)
@@ -166,7 +172,7 @@ export function createScoringRepo(db: Kysely<Database>) {
       const externals = customers.map((c) => c.external_id);
       const ofCustomers = sql<SqlBool>`stripe_customer_id = any(${externals})`;
       const needInvoices = customers.filter((c) => c.points === null).map((c) => c.external_id);
-      const [subs, payments, invoices] = await Promise.all([
+      const [subs, payments, invoices, paidInvoices] = await Promise.all([
         db
           .selectFrom('subscriptions')
           .select([
@@ -179,6 +185,11 @@ export function createScoringRepo(db: Kysely<Database>) {
             'cancel_at_period_end',
             'items',
             'discounts',
+            'trial_end',
+            'cancel_at',
+            'canceled_at',
+            'current_period_end',
+            'cancellation_reason',
           ])
           .where('org_id', '=', orgId)
           .where(ofCustomers)
@@ -201,6 +212,16 @@ export function createScoringRepo(db: Kysely<Database>) {
           where i.org_id = ${orgId} and i.issued_at >= ${since} and i.stripe_customer_id = any(${needInvoices})`
               .execute(db)
               .then((r) => r.rows),
+        // A paid invoice is a payment too (annual customers have none among the charges of the last 90 days):
+        // the latest one with money in it, per customer.
+        sql<{ customer: string; paid_at: Date }>`
+          select distinct on (stripe_customer_id) stripe_customer_id as customer, paid_at
+          from invoices
+          where org_id = ${orgId} and stripe_customer_id = any(${externals}) and status = 'paid' and amount_paid_cents > 0
+            and paid_at is not null
+          order by stripe_customer_id, paid_at desc`
+          .execute(db)
+          .then((r) => r.rows),
       ]);
       const byExternal = new Map<string, CustomerRecords>();
       for (const c of customers) {
@@ -213,6 +234,10 @@ export function createScoringRepo(db: Kysely<Database>) {
       }
       for (const s of subs) byExternal.get(s.stripe_customer_id)?.subscriptions.push(s as SubscriptionRecord);
       for (const p of payments) byExternal.get(p.stripe_customer_id)?.payments.push(p as PaymentRecord);
+      for (const i of paidInvoices) {
+        const rec = byExternal.get(i.customer);
+        if (rec) rec.lastPaidInvoiceAt = i.paid_at;
+      }
       const byInvoice = new Map<string, InvoiceRecord>();
       for (const row of invoices) {
         let invoice = byInvoice.get(row.invoice);
@@ -262,6 +287,9 @@ export function createScoringRepo(db: Kysely<Database>) {
             last_payment_at: s.lastPaymentAt?.toISOString() ?? null,
             score: s.score,
             risk_level: s.level,
+            lifecycle_state: s.lifecycle.state,
+            lifecycle_churn: s.lifecycle.churn,
+            lifecycle_at: s.lifecycle.at === null ? null : new Date(s.lifecycle.at * 1000).toISOString(),
             summary_fingerprint: s.summaryFingerprint,
             mrr_fingerprint: s.mrrFingerprint,
           }));
@@ -269,11 +297,13 @@ export function createScoringRepo(db: Kysely<Database>) {
             update customers c set
               mrr = x.mrr, mrr_currency = x.mrr_currency, mrr_major = x.mrr_major, mrr_by_currency = x.mrr_by_currency,
               last_payment_at = x.last_payment_at, score = x.score, risk_level = x.risk_level,
+              lifecycle_state = x.lifecycle_state, lifecycle_churn = x.lifecycle_churn, lifecycle_at = x.lifecycle_at,
               summary_fingerprint = x.summary_fingerprint, mrr_fingerprint = x.mrr_fingerprint,
               score_dirty_at = case when c.score_dirty_at <= ${startedAt} then null else c.score_dirty_at end
             from jsonb_to_recordset(${json(rows)}::jsonb) as x(
               id uuid, mrr numeric, mrr_currency text, mrr_major numeric, mrr_by_currency jsonb, last_payment_at timestamptz,
-              score smallint, risk_level text, summary_fingerprint text, mrr_fingerprint text)
+              score smallint, risk_level text, lifecycle_state text, lifecycle_churn text, lifecycle_at timestamptz,
+              summary_fingerprint text, mrr_fingerprint text)
             where c.id = x.id and c.org_id = ${orgId}`.execute(trx);
         }
         // Customers whose list columns came out the same only lose their re-score flag (untouched rows are not rewritten).

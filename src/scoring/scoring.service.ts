@@ -6,6 +6,7 @@ import { type OrgContext, requireRole } from '../auth/roles.js';
 import type { Database } from '../db/schema.js';
 import { enqueue } from '../jobs/jobs.registry.js';
 import { evaluateCustomer } from './customer-health.js';
+import { storedLifecycle } from './lifecycle.js';
 import { type ScoringConfig, scoringConfigSchema } from './scoring.config.js';
 import { type ComputedFactors, scoreFromFactors } from './scoring.engine.js';
 import { rescoreJob, type RescoreReason } from './scoring.jobs.js';
@@ -75,7 +76,15 @@ export function createScoringService(deps: ScoringDeps) {
     const history: HistoryEntry[] = [];
     for (const [i, { s, prev }] of computed.entries()) {
       if (i % YIELD_EVERY === YIELD_EVERY - 1) await giveWay();
-      s.summaryFingerprint = digest([s.score, s.level, s.mrrByCurrency, s.mrrCurrency, s.lastPaymentAt?.getTime(), s.mrrFingerprint]);
+      s.summaryFingerprint = digest([
+        s.score,
+        s.level,
+        s.mrrByCurrency,
+        s.mrrCurrency,
+        s.lastPaymentAt?.getTime(),
+        s.mrrFingerprint,
+        s.lifecycle,
+      ]);
       s.detailFingerprint ||= digest(s.factors);
       s.writeSummary = prev?.summary_fingerprint !== s.summaryFingerprint;
       // Invoice points computed from the invoices now are kept for the next re-scores.
@@ -127,6 +136,7 @@ export function createScoringService(deps: ScoringDeps) {
         lastPaymentAt: health.lastPaymentAt,
         score: health.score.score,
         level: health.score.level,
+        lifecycle: health.lifecycle,
         factors: health.factors,
         segments: health.segments,
         invoicePoints: before.get(id)?.points_fresh === false ? null : health.invoicePoints,
@@ -152,13 +162,19 @@ export function createScoringService(deps: ScoringDeps) {
     const startedAt = new Date(clock());
     const rows = await repo.storedForRecombine(orgId, ids);
     const fresh = rows.filter(
-      (r) => r.summary_fingerprint !== null && r.detail_fingerprint !== null && r.mrr_fingerprint !== null && r.score_dirty_at === null,
+      (r) =>
+        r.summary_fingerprint !== null &&
+        r.detail_fingerprint !== null &&
+        r.mrr_fingerprint !== null &&
+        r.score_dirty_at === null &&
+        storedLifecycle(r) !== null,
     );
     const stale = new Set(ids);
     for (const r of fresh) stale.delete(r.id);
     const computed = fresh.map((r) => {
       const factors = r.factors as ComputedFactors;
-      const result = scoreFromFactors(factors, config);
+      const lifecycle = storedLifecycle(r)!;
+      const result = scoreFromFactors(factors, config, lifecycle);
       const s: ScoredCustomer = {
         id: r.id,
         mrr: Number(r.mrr),
@@ -168,6 +184,7 @@ export function createScoringService(deps: ScoringDeps) {
         lastPaymentAt: r.last_payment_at,
         score: result.score,
         level: result.level,
+        lifecycle,
         factors,
         segments: [],
         invoicePoints: null,
@@ -272,7 +289,7 @@ export function createScoringService(deps: ScoringDeps) {
       const rows = await db
         .selectFrom('customers as c')
         .leftJoin('customer_scores as s', 's.customer_id', 'c.id')
-        .select(['c.id', 'c.name', 'c.email', 'c.score', 'c.risk_level', 's.factors'])
+        .select(['c.id', 'c.name', 'c.email', 'c.score', 'c.risk_level', 'c.lifecycle_state', 'c.lifecycle_at', 's.factors'])
         .where('c.org_id', '=', ctx.orgId)
         .where('c.deleted_at', 'is', null)
         .execute();
@@ -280,7 +297,7 @@ export function createScoringService(deps: ScoringDeps) {
       type Level = 'green' | 'yellow' | 'red' | null;
       const changes: { id: string; name: string | null; email: string | null; from: Level; to: Level; score: number | null }[] = [];
       for (const r of rows) {
-        const next = scoreFromFactors((r.factors ?? {}) as ComputedFactors, candidate);
+        const next = scoreFromFactors((r.factors ?? {}) as ComputedFactors, candidate, storedLifecycle(r));
         distribution[next.level ?? 'none']++;
         if (next.level !== r.risk_level) {
           changes.push({ id: r.id, name: r.name, email: r.email, from: r.risk_level, to: next.level, score: next.score });

@@ -44,6 +44,8 @@ export interface PaymentRow {
   captured: boolean;
   refunded: boolean;
   disputed: boolean;
+  decline_code: string | null;
+  advice_code: string | null;
 }
 
 /**
@@ -77,6 +79,9 @@ export function mapCharge(c: Stripe.Charge): PaymentRow | null {
     captured: c.captured !== false,
     refunded: c.refunded === true,
     disputed: c.disputed === true,
+    // The issuer's decline code and Stripe's advice on retrying (https://docs.stripe.com/declines/codes).
+    decline_code: c.status === 'failed' ? (c.outcome?.reason ?? null) : null,
+    advice_code: c.status === 'failed' ? (c.outcome?.advice_code ?? null) : null,
   };
 }
 
@@ -147,6 +152,8 @@ export interface InvoiceRow {
   period_end: Date | null;
   issued_at: Date;
   paid_at: Date | null;
+  next_payment_attempt: Date | null;
+  attempt_count: number;
   lines: {
     id: string;
     amount: number;
@@ -182,6 +189,8 @@ export function mapInvoice(i: Stripe.Invoice, lines: Stripe.InvoiceLineItem[] = 
     period_end: ts(i.period_end),
     issued_at: new Date(i.created * 1000),
     paid_at: ts(i.status_transitions?.paid_at),
+    next_payment_attempt: ts(i.next_payment_attempt),
+    attempt_count: i.attempt_count ?? 0,
     lines: lines.map((l) => ({
       id: l.id,
       amount: l.amount,

@@ -187,6 +187,7 @@ export interface SubscriptionRow {
   started_at: Date | null;
   items: ItemSnapshot[];
   discounts: DiscountSnapshot[];
+  cancellation_reason: string | null;
 }
 
 /**
@@ -228,5 +229,7 @@ export function mapSubscription(s: Stripe.Subscription, catalog: CatalogLookup =
     started_at: ts(s.start_date),
     items,
     discounts: (s.discounts ?? []).map((d) => mapDiscount(d, catalog)),
+    // Why it ended (or will): `payment_failed` and `payment_disputed` are involuntary churn.
+    cancellation_reason: s.cancellation_details?.reason ?? null,
   };
 }
