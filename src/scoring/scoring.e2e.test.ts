@@ -53,11 +53,11 @@ describe('scores after a real sync', () => {
       }
       // A trial is a state, not a health verdict.
       if (kind === 'trialing') {
-        expect(row.lifecycle_state, spec.name).toBe('trialing');
-        expect(row.score, spec.name).toBeNull();
+        expect(row.lifecycle_state, spec.name ?? kind).toBe('trialing');
+        expect(row.score, spec.name ?? kind).toBeNull();
       }
-      if (kind === 'canceled') expect(row.lifecycle_state, spec.name).toBe('churned');
-      if (kind === 'past_due' || kind === 'hard_decline') expect(row.lifecycle_state, spec.name).toBe('past_due');
+      if (kind === 'canceled') expect(row.lifecycle_state, spec.name ?? kind).toBe('churned');
+      if (kind === 'past_due' || kind === 'hard_decline') expect(row.lifecycle_state, spec.name ?? kind).toBe('past_due');
     }
     expect(agree / scenario.accounts[0]!.customers.length, misses.slice(0, 5).join('\n')).toBeGreaterThanOrEqual(0.95);
   });
