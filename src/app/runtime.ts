@@ -176,6 +176,7 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
       appUrl: config.appUrl,
       bodyLimitBytes: config.bodyLimitBytes,
       trustProxy: config.trustProxy,
+      metricsToken: config.metricsToken,
       authenticate: createAuthenticator({ auth, apiKeys, orgs: orgsRepo, appUrl: config.appUrl }),
       services: {
         auth: authService,

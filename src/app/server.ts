@@ -36,11 +36,13 @@ import { registerWebhookRoutes } from '../stripe/webhooks.routes.js';
 import type { Asset } from '../web/web.assets.js';
 import { registerWebRoutes } from '../web/web.routes.js';
 import type { WebhookService } from '../stripe/webhooks.service.js';
+import { createClientErrorHandler, createFrameworkErrorHandler } from './client-errors.js';
 import { errorHandler } from './error-handler.js';
-import type { App } from './http.js';
+import { type App, documentEdgeErrors } from './http.js';
+import { refuseNulText } from './input-text.js';
 import type { AppLogger } from './logger.js';
 import type { Metrics } from './metrics.js';
-import { registerSecurityHeaders } from './security-headers.js';
+import { appSecurityHeaders, registerSecurityHeaders } from './security-headers.js';
 
 export interface ServerDeps {
   logger: AppLogger;
@@ -49,6 +51,8 @@ export interface ServerDeps {
   bodyLimitBytes: number;
   /** Reverse proxies in front of the server (Fastify trusts that many hops of X-Forwarded-For). */
   trustProxy: number;
+  /** When set, `GET /metrics` needs it as a bearer token; otherwise only loopback clients may read the metrics. */
+  metricsToken?: string | undefined;
   authenticate: Authenticate;
   services: {
     auth: AuthService;
@@ -72,11 +76,19 @@ export interface ServerDeps {
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 
 export async function buildServer(deps: ServerDeps): Promise<App> {
+  const headers = appSecurityHeaders(deps.appUrl);
+  const answerRouterError = createFrameworkErrorHandler(headers);
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.bodyLimitBytes,
-    // Long ids reach validation and get a clear 400 instead of the router's bare 414.
+    // A request must arrive within a minute (Node's own limit for its headers): a body shorter than its
+    // Content-Length, or sent a byte at a time, no longer holds a connection forever; it gets a 408.
+    requestTimeout: 60_000,
+    // Long ids reach validation and get a clear 400; only absurd ones (over 1000 characters) get a 414.
     routerOptions: { maxParamLength: 1000 },
+    // Requests the HTTP parser or the router refuses get the app's error shape and headers too.
+    clientErrorHandler: createClientErrorHandler(deps.logger as FastifyBaseLogger, headers),
+    frameworkErrors: (err, request, reply) => answerRouterError(err, request, reply),
     // The n nearest hops are our proxies; the client is the one before them. Never the leftmost
     // X-Forwarded-For entry, which the client itself writes.
     trustProxy: deps.trustProxy > 0 ? (_address: string, hop: number) => hop < deps.trustProxy : false,
@@ -102,16 +114,28 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
     deps.metrics.httpRequestDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
 
-  registerSecurityHeaders(app, deps.appUrl);
+  registerSecurityHeaders(app, headers);
 
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'PulseScore API', version: '1.0.0', description: 'Customer health scores from Stripe billing data.' },
+      info: {
+        title: 'PulseScore API',
+        version: '1.0.0',
+        description:
+          'Customer health scores from Stripe billing data. Every error is `{ error: { code, message, details? } }`. ' +
+          'No text of a request (path, query, JSON keys and values) may contain the NUL character (U+0000): such a ' +
+          'request gets 400 `invalid_text` naming the field. API answers carry `Cache-Control: no-store`.',
+      },
       components: {
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: 'pulsescore.session_token' },
           apiKey: { type: 'http', scheme: 'bearer', description: 'An organization API key (psk_…)' },
+          metricsToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'METRICS_TOKEN, for GET /metrics (without it: loopback clients only)',
+          },
         },
       },
       security: [{ session: [] }, { apiKey: [] }],
@@ -122,12 +146,16 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
   app.get('/api/docs/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  registerHealthRoutes(app, { checks: deps.readiness, metrics: deps.metrics });
+  registerHealthRoutes(app, { checks: deps.readiness, metrics: deps.metrics, metricsToken: deps.metricsToken });
 
+  const { services, authenticate } = deps;
   await app.register(
     async (v1) => {
       const api = v1.withTypeProvider<ZodTypeProvider>();
-      const { services, authenticate } = deps;
+      // One text rule for every field of every request (PostgreSQL text cannot hold NUL), before validation.
+      api.addHook('preValidation', refuseNulText);
+      // The statuses the edge itself gives (validation, NUL, body limits, outages) are documented on every route.
+      api.addHook('onRoute', documentEdgeErrors('json'));
       registerAuthRoutes(api, { auth: services.auth, authenticate, appUrl: deps.appUrl });
       registerOrganizationRoutes(api, { organizations: services.organizations, authenticate });
       registerMemberRoutes(api, { members: services.members, authenticate });
@@ -138,7 +166,14 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
       registerCustomerRoutes(api, { customers: services.customers, authenticate });
       registerDashboardRoutes(api, { dashboard: services.dashboard, authenticate });
       registerAlertRoutes(api, { alerts: services.alerts, authenticate });
-      await registerWebhookRoutes(api, { webhooks: services.webhooks });
+    },
+    { prefix: '/api/v1' },
+  );
+  // Stripe webhooks keep their raw bytes (the signature covers them exactly): no text rule rewrites or refuses them.
+  await app.register(
+    async (raw) => {
+      raw.addHook('onRoute', documentEdgeErrors('raw'));
+      await registerWebhookRoutes(raw.withTypeProvider<ZodTypeProvider>(), { webhooks: services.webhooks });
     },
     { prefix: '/api/v1' },
   );

@@ -38,7 +38,13 @@ export function registerCustomerRoutes(app: App, deps: { customers: CustomersSer
         tags,
         summary: 'The filtered customer list as CSV (streamed)',
         querystring: customerFilterQuery,
-        response: { 200: z.string().describe('text/csv'), ...authErrors },
+        response: {
+          200: {
+            description: 'A header row, then one row per customer (streamed)',
+            content: { 'text/csv': { schema: z.string() } },
+          },
+          ...authErrors,
+        },
       },
     },
     async (request, reply) => {

@@ -4,21 +4,24 @@ import { PAYMENT_STATUSES } from '../db/schema.js';
 export const SORTS = ['name', 'mrr', 'score', 'last_payment'] as const;
 export const RISK_FILTERS = ['green', 'yellow', 'red', 'none'] as const;
 
+const riskParts = (s: string) =>
+  s
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+
+// The pattern is the whole rule (so the OpenAPI document states which values are accepted); the message names
+// the first unknown level.
 const riskList = z
   .string()
   .max(100)
-  .transform((s, ctx) => {
-    const parts = s
-      .split(',')
-      .map((p) => p.trim())
-      .filter(Boolean);
-    const bad = parts.filter((p) => !(RISK_FILTERS as readonly string[]).includes(p));
-    if (bad.length > 0) {
-      ctx.addIssue({ code: 'custom', message: `unknown risk level "${bad[0]}"; use green, yellow, red or none` });
-      return z.NEVER;
-    }
-    return [...new Set(parts)] as (typeof RISK_FILTERS)[number][];
-  });
+  .regex(/^\s*(?:(?:green|yellow|red|none)\s*)?(?:,\s*(?:(?:green|yellow|red|none)\s*)?)*$/, {
+    error: (issue) => {
+      const bad = riskParts(String(issue.input)).find((p) => !(RISK_FILTERS as readonly string[]).includes(p));
+      return `unknown risk level "${bad ?? ''}"; use green, yellow, red or none`;
+    },
+  })
+  .transform((s) => [...new Set(riskParts(s))] as (typeof RISK_FILTERS)[number][]);
 
 export const customerFilterQuery = z.strictObject({
   q: z.string().trim().max(200).optional().describe('Search in name and email'),

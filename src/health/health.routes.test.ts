@@ -15,10 +15,32 @@ describe('operations endpoints', () => {
     const ready = await c.get('/readyz');
     expect(ready.status).toBe(200);
     expect(ready.body.checks).toEqual({ database: { status: 'ok' }, queue: { status: 'ok' } });
-    const metrics = await c.get('/metrics');
+    // Without METRICS_TOKEN, the metrics are for the machine itself only.
+    const metrics = await t.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1' });
+    expect(metrics.statusCode).toBe(200);
     expect(metrics.headers['content-type']).toContain('text/plain');
-    expect(metrics.text).toContain('pulsescore_http_request_duration_seconds_bucket');
-    expect(metrics.text).toContain('route="/readyz"');
+    expect(metrics.body).toContain('pulsescore_http_request_duration_seconds_bucket');
+    expect(metrics.body).toContain('route="/readyz"');
+  });
+
+  it('serves metrics to loopback clients only while METRICS_TOKEN is unset', async () => {
+    for (const remoteAddress of ['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1']) {
+      expect((await t.app.inject({ method: 'GET', url: '/metrics', remoteAddress })).statusCode, remoteAddress).toBe(200);
+    }
+    for (const remoteAddress of ['10.0.0.1', '192.168.1.5', '::ffff:10.0.0.1', '2001:db8::1', '128.0.0.1']) {
+      const res = await t.app.inject({ method: 'GET', url: '/metrics', remoteAddress });
+      expect(res.statusCode, remoteAddress).toBe(403);
+      expect(res.json().error.message).toContain('METRICS_TOKEN');
+      expect(res.body).not.toContain('pulsescore_');
+    }
+    // A forged X-Forwarded-For is not believed without TRUST_PROXY.
+    const forged = await t.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      remoteAddress: '10.0.0.1',
+      headers: { 'x-forwarded-for': '127.0.0.1' },
+    });
+    expect(forged.statusCode).toBe(403);
   });
 
   it('sets request ids and security headers', async () => {

@@ -13,7 +13,8 @@ export const meResponse = z.object({
   organizations: z.array(z.object({ id: z.string(), name: z.string(), slug: z.string(), role: roleSchema })),
 });
 
-export const organizationName = z.string().trim().min(1, 'is required').max(100);
+// The pattern tells the OpenAPI document what trimming implies: a name of spaces only is empty.
+export const organizationName = z.string().trim().min(1, 'is required').max(100).regex(/\S/, 'is required');
 export const renameBody = z.strictObject({ name: organizationName });
 export const createBody = z.strictObject({ name: organizationName });
 export const switchBody = z.strictObject({ organizationId: z.string().min(1).max(64) });

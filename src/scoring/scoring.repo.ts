@@ -109,35 +109,6 @@ export function createScoringRepo(db: Kysely<Database>) {
       return (await q.execute()).map((r) => r.id);
     },
 
-    /** What a re-combination under a new configuration needs: the stored factors and everything fingerprinted. */
-    async storedForRecombine(orgId: string, ids: string[]) {
-      return db
-        .selectFrom('customers as c')
-        .leftJoin('customer_scores as s', 's.customer_id', 'c.id')
-        .select([
-          'c.id',
-          'c.external_id',
-          'c.score',
-          'c.risk_level',
-          's.factors',
-          's.fingerprint as detail_fingerprint',
-          'c.summary_fingerprint',
-          'c.mrr_fingerprint',
-          'c.score_dirty_at',
-          'c.mrr',
-          'c.mrr_currency',
-          'c.mrr_major',
-          'c.mrr_by_currency',
-          'c.last_payment_at',
-          'c.lifecycle_state',
-          'c.lifecycle_churn',
-          'c.lifecycle_at',
-        ])
-        .where('c.org_id', '=', orgId)
-        .where(sql<SqlBool>`c.id = any(${ids}::uuid[])`)
-        .execute();
-    },
-
     /** The factor values behind the stored scores of some customers (for score history). */
     async factorValues(orgId: string, ids: string[]): Promise<Map<string, Record<string, number>>> {
       if (ids.length === 0) return new Map();

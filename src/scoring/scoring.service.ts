@@ -7,12 +7,15 @@ import type { Database } from '../db/schema.js';
 import { enqueue } from '../jobs/jobs.registry.js';
 import { evaluateCustomer } from './customer-health.js';
 import { storedLifecycle } from './lifecycle.js';
+import { createRecombineRepo } from './recombine.repo.js';
 import { type ScoringConfig, scoringConfigSchema } from './scoring.config.js';
 import { type ComputedFactors, scoreFromFactors } from './scoring.engine.js';
 import { rescoreJob, type RescoreReason } from './scoring.jobs.js';
 import { createScoringRepo, type HistoryEntry, type ScoredCustomer, type StoredScore } from './scoring.repo.js';
 
 const BATCH = 1000;
+/** Customers re-combined per SQL statement after a configuration change. */
+const RECOMBINE_CHUNK = 5000;
 const PARALLEL_BATCHES = 2;
 /**
  * Computing a batch is CPU work on the one event loop that also answers requests and applies webhooks: it gives
@@ -69,24 +72,16 @@ export function createScoringService(deps: ScoringDeps) {
     computed: { s: ScoredCustomer; prev: StoredScore | undefined }[],
     reason: RescoreReason,
     startedAt: Date,
-    /** The previous factor values when the caller already has them (saves a query). */
-    known?: Map<string, Record<string, number>>,
   ) {
     const scored: ScoredCustomer[] = [];
     const history: HistoryEntry[] = [];
     for (const [i, { s, prev }] of computed.entries()) {
       if (i % YIELD_EVERY === YIELD_EVERY - 1) await giveWay();
-      s.summaryFingerprint = digest([
-        s.score,
-        s.level,
-        s.mrrByCurrency,
-        s.mrrCurrency,
-        s.lastPaymentAt?.getTime(),
-        s.mrrFingerprint,
-        s.lifecycle,
-      ]);
+      // Score and level are compared as they are (a configuration change rewrites them in SQL, see
+      // recombine.repo.ts); the digest covers the rest of the list columns.
+      s.summaryFingerprint = digest([s.mrrByCurrency, s.mrrCurrency, s.lastPaymentAt?.getTime(), s.mrrFingerprint, s.lifecycle]);
       s.detailFingerprint ||= digest(s.factors);
-      s.writeSummary = prev?.summary_fingerprint !== s.summaryFingerprint;
+      s.writeSummary = prev?.summary_fingerprint !== s.summaryFingerprint || prev.score !== s.score || prev.risk_level !== s.level;
       // Invoice points computed from the invoices now are kept for the next re-scores.
       s.writeDetail = prev?.detail_fingerprint !== s.detailFingerprint || s.invoicePoints !== null;
       s.writeMrr = s.writeMrr && prev?.mrr_fingerprint !== s.mrrFingerprint;
@@ -105,12 +100,10 @@ export function createScoringService(deps: ScoringDeps) {
         });
       }
     }
-    const previous =
-      known ??
-      (await repo.factorValues(
-        orgId,
-        history.map((h) => h.customerId),
-      ));
+    const previous = await repo.factorValues(
+      orgId,
+      history.map((h) => h.customerId),
+    );
     for (const h of history) h.changed = changedFactors(previous.get(h.customerId) ?? {}, h.factors);
     await repo.save(orgId, scored, history, reason, startedAt);
     if (history.length > 0) changedOrgs.add(orgId);
@@ -153,55 +146,27 @@ export function createScoringService(deps: ScoringDeps) {
   }
 
   /**
-   * Re-scores customers under a new configuration from the factors of their last computation: factors do not
-   * depend on weights or thresholds, so only the combination is redone (exactly what the preview showed) and
-   * only scores and levels are written. Customers never scored, or whose billing data changed since, are
-   * computed from their data instead.
+   * Re-scores an organization under a new configuration from the factors of its customers' last computation:
+   * factors do not depend on weights or thresholds, so only the combination is redone — in the database, a
+   * chunk at a time (see recombine.repo.ts), exactly as the preview computes it. Customers never scored, or
+   * whose billing data changed since, are computed from their data instead.
    */
-  async function recombineIds(orgId: string, ids: string[], reason: RescoreReason, config: ScoringConfig): Promise<number> {
-    const startedAt = new Date(clock());
-    const rows = await repo.storedForRecombine(orgId, ids);
-    const fresh = rows.filter(
-      (r) =>
-        r.summary_fingerprint !== null &&
-        r.detail_fingerprint !== null &&
-        r.mrr_fingerprint !== null &&
-        r.score_dirty_at === null &&
-        storedLifecycle(r) !== null,
-    );
-    const stale = new Set(ids);
-    for (const r of fresh) stale.delete(r.id);
-    const computed = fresh.map((r) => {
-      const factors = r.factors as ComputedFactors;
-      const lifecycle = storedLifecycle(r)!;
-      const result = scoreFromFactors(factors, config, lifecycle);
-      const s: ScoredCustomer = {
-        id: r.id,
-        mrr: Number(r.mrr),
-        mrrCurrency: r.mrr_currency,
-        mrrMajor: Number(r.mrr_major),
-        mrrByCurrency: r.mrr_by_currency,
-        lastPaymentAt: r.last_payment_at,
-        score: result.score,
-        level: result.level,
-        lifecycle,
-        factors,
-        segments: [],
-        invoicePoints: null,
-        summaryFingerprint: '',
-        // The factors are the stored ones: nothing to rewrite.
-        detailFingerprint: r.detail_fingerprint!,
-        mrrFingerprint: r.mrr_fingerprint!,
-        writeSummary: true,
-        writeDetail: true,
-        writeMrr: false,
-      };
-      return { s, prev: r };
-    });
-    // Re-combining never changes factor values: the previous values are the current ones.
-    const known = new Map(computed.map(({ s }) => [s.id, factorValues(s.factors)]));
-    const recombined = await store(orgId, computed, reason, startedAt, known);
-    return recombined + (stale.size > 0 ? await rescoreIds(orgId, [...stale], reason, config) : 0);
+  async function recombineOrganization(orgId: string, reason: RescoreReason, config: ScoringConfig): Promise<number> {
+    const recombine = createRecombineRepo(db);
+    const now = new Date(clock());
+    let after: string | null = null;
+    let total = 0;
+    for (;;) {
+      const chunk = await recombine.recombineChunk(orgId, after, RECOMBINE_CHUNK, config, reason, now);
+      if (chunk.seen === 0) break;
+      if (chunk.historyWritten > 0) changedOrgs.add(orgId);
+      for (let i = 0; i < chunk.stale.length; i += BATCH) await rescoreIds(orgId, chunk.stale.slice(i, i + BATCH), reason, config);
+      total += chunk.seen;
+      after = chunk.last;
+      if (chunk.seen < RECOMBINE_CHUNK) break;
+      await giveWay();
+    }
+    return total;
   }
 
   /**
@@ -210,6 +175,11 @@ export function createScoringService(deps: ScoringDeps) {
    */
   async function rescoreOrganization(orgId: string, reason: RescoreReason, onlyDirty = false): Promise<number> {
     const config = await repo.config(orgId);
+    if (reason === 'config' && !onlyDirty) {
+      const total = await recombineOrganization(orgId, reason, config);
+      await announce(orgId);
+      return total;
+    }
     let after: string | null = null;
     let total = 0;
     const inFlight = new Set<Promise<void>>();
@@ -218,8 +188,7 @@ export function createScoringService(deps: ScoringDeps) {
       const ids = await repo.customerIds(orgId, after, BATCH, onlyDirty);
       if (ids.length === 0) break;
       after = ids.at(-1)!;
-      const run = reason === 'config' ? recombineIds : rescoreIds;
-      const job: Promise<void> = run(orgId, ids, reason, config).then(
+      const job: Promise<void> = rescoreIds(orgId, ids, reason, config).then(
         (n) => void (total += n),
         (err: unknown) => void (failure ??= err),
       );

@@ -1,4 +1,4 @@
-import { type App, authErrors, errorSchema, noContent } from '../app/http.js';
+import { type App, authErrors, errorSchema, redirect } from '../app/http.js';
 import type { Authenticate } from '../auth/authenticate.js';
 import { orgContext, requireUser } from '../auth/roles.js';
 import type { ConnectionService } from './connection.service.js';
@@ -66,8 +66,11 @@ export function registerIntegrationRoutes(
       schema: {
         tags,
         summary: 'Where Stripe sends the browser back; redirects to the Integrations page with the outcome',
+        description:
+          'Needs no credentials to answer: every outcome is a redirect. The flow only completes for the signed-in user who started it (session cookie).',
         querystring: callbackQuery,
-        response: { 302: noContent },
+        security: [],
+        response: { 302: redirect, 400: errorSchema },
       },
     },
     async (request, reply) => {
