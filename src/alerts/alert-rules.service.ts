@@ -1,11 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { badRequest, notFound } from '../app/errors.js';
+import { AppError, notFound } from '../app/errors.js';
 import { type OrgContext, requireRole } from '../auth/roles.js';
 import { systemResolver } from './alerts.http.js';
 import { type AlertsDeps, EMAIL, type RuleRow, UUID } from './alerts.deps.js';
 import { createAlertsRepo } from './alerts.repo.js';
 import { type RuleInput, type RulePatch, ruleBody, ruleProblems } from './alerts.schemas.js';
 import { checkRuleUrls } from './alerts.urls.js';
+
+/**
+ * A rule that is well-formed (the schema holds) but cannot be saved as it stands — a kind without its
+ * parameters, no channel, an unknown recipient, a URL that may not be used: 422, not 400.
+ */
+const unprocessable = (code: string, message: string, details?: unknown) => new AppError(422, code, message, details);
 
 /** Alert rules: what admins create, change and delete (members read them, without webhook secrets). */
 export function createAlertRulesService(deps: AlertsDeps) {
@@ -39,13 +45,16 @@ export function createAlertRulesService(deps: AlertsDeps) {
     const members = new Set((await repo.memberEmails(orgId)).map((m) => m.id));
     const bad = emails.filter((e) => !EMAIL.test(e) && !members.has(e));
     if (bad.length > 0)
-      throw badRequest('invalid_recipient', `channels.email: "${bad[0]}" is neither an email address nor a member of this organization.`);
+      throw unprocessable(
+        'invalid_recipient',
+        `channels.email: "${bad[0]}" is neither an email address nor a member of this organization.`,
+      );
   }
 
   /** The rule's own consistency, then the URLs being set (not unchanged ones: a legacy rule stays editable). */
   async function validated(input: RuleInput, changedUrls: Parameters<typeof checkRuleUrls>[0]) {
     const problem = ruleProblems(input);
-    if (problem) throw badRequest('invalid_rule', problem);
+    if (problem) throw unprocessable('invalid_rule', problem);
     await checkRuleUrls(changedUrls, { allowPrivate: deps.allowPrivateUrls, resolve });
     return input;
   }
@@ -122,7 +131,7 @@ export function createAlertRulesService(deps: AlertsDeps) {
       if (!merged.success) {
         const issue = merged.error.issues[0]!;
         const path = issue.path.join('.');
-        throw badRequest('invalid_rule', `${path}: ${issue.message}`, [{ path: `body.${path}`, message: issue.message }]);
+        throw unprocessable('invalid_rule', `${path}: ${issue.message}`, [{ path: `body.${path}`, message: issue.message }]);
       }
       const changed = patch.channels ?? {};
       await validated(merged.data, {

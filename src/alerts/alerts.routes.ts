@@ -1,4 +1,4 @@
-import { type App, authErrors, noContent, uuidParam } from '../app/http.js';
+import { type App, authErrors, errorSchema, noContent, uuidParam } from '../app/http.js';
 import type { Authenticate } from '../auth/authenticate.js';
 import { orgContext } from '../auth/roles.js';
 import {
@@ -32,7 +32,15 @@ export function registerAlertRoutes(app: App, deps: { alerts: AlertsService; aut
   );
   app.post(
     '/alerts/rules',
-    { schema: { tags, summary: 'Create an alert rule (admin)', body: ruleBody, response: { 201: ruleSchema, ...authErrors } } },
+    {
+      schema: {
+        tags,
+        summary:
+          'Create an alert rule (admin); 422 when it is well-formed but cannot be saved (a kind without its parameters, no channel, an unknown recipient, a URL that may not be used)',
+        body: ruleBody,
+        response: { 201: ruleSchema, ...authErrors, 422: errorSchema },
+      },
+    },
     async (request, reply) => reply.status(201).send(await alerts.createRule(await ctx(request), request.body)),
   );
   app.get(
@@ -48,7 +56,7 @@ export function registerAlertRoutes(app: App, deps: { alerts: AlertsService; aut
         summary: 'Change an alert rule, or enable/disable it (admin)',
         params: idParam,
         body: rulePatch,
-        response: { 200: ruleSchema, ...authErrors },
+        response: { 200: ruleSchema, ...authErrors, 422: errorSchema },
       },
     },
     async (request) => alerts.updateRule(await ctx(request), request.params.id, request.body),

@@ -9,10 +9,23 @@ const withoutCredentials = (u: string) => {
   return url !== null && url.username === '' && url.password === '' && url.hostname !== '';
 };
 
+const LABEL = '[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+const LABEL_REST = '([A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+const LABEL_ALPHA = `[A-Za-z]${LABEL_REST}`;
+const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const IPV4 = `${OCTET}(\\.${OCTET}){3}`;
+const PORT = '([1-9]\\d{0,3}|[1-5]\\d{4}|6[0-4]\\d{3}|65[0-4]\\d{2}|655[0-2]\\d|6553[0-5])';
+
 /** An outgoing webhook: http(s) with a host; no user name or password (the URL is shown to every member). */
 const httpUrl = z
   .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
   .max(500)
+  .regex(
+    // A DNS name (its last label starting with a letter) or a dotted IPv4 address, an optional port 1–65535, then
+    // anything: narrower than what URL parsers accept, and stated here so the OpenAPI document says it.
+    new RegExp(`^https?://(${LABEL}(\\.${LABEL})*\\.[A-Za-z]${LABEL_REST}|${LABEL_ALPHA}|${IPV4})(:${PORT})?([/?#][^\\s\\\\]*)?$`),
+    'must be an http(s) URL with a host and without a user name or password',
+  )
   .refine(withoutCredentials, 'must be an http(s) URL with a host and without a user name or password');
 
 /**
@@ -25,6 +38,10 @@ const SLACK_PATH = /^\/(services|workflows|triggers)\/[^/]/;
 const slackUrl = z
   .url({ protocol: /^https$/, message: 'must be an https URL' })
   .max(500)
+  .regex(
+    /^https:\/\/hooks\.slack(-gov)?\.com\/(services|workflows|triggers)\/[^/\s\\#?]\S*$/,
+    'must be a Slack webhook URL: https://hooks.slack.com/services/…',
+  )
   .refine((u) => {
     const url = parsed(u);
     return (
@@ -111,7 +128,7 @@ export const ruleSchema = z
 export const rulesResponse = z.object({ rules: z.array(ruleSchema) });
 
 export const historyQuery = z.strictObject({
-  ruleId: z.uuid().optional(),
+  ruleId: z.guid().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   before: z.iso.datetime().optional().describe('Page backwards: alerts created before this time'),
 });

@@ -267,21 +267,23 @@ describe('alerts', () => {
     expect((await owner.client.get(`/api/v1/alerts/rules/${theirs.id}`)).status).toBe(404);
     expect((await owner.client.patch(`/api/v1/alerts/rules/${theirs.id}`, { enabled: false })).status).toBe(404);
     const bad = [
-      [{ name: 'x', kind: 'score_below', channels: { inApp: true } }, /threshold/],
-      [{ name: 'x', kind: 'score_drop', params: { points: 10 }, channels: { inApp: true } }, /days/],
-      [{ name: 'x', kind: 'risk_level', channels: { inApp: true } }, /level/],
-      [{ name: 'x', kind: 'payment_failed', channels: { inApp: false } }, /at least one channel/],
-      [{ name: 'x', kind: 'payment_failed', channels: { email: ['not-a-member'] } }, /neither an email address nor a member/],
-      [{ name: 'x', kind: 'payment_failed', channels: { webhookUrl: 'ftp://example.com' } }, /http/],
+      [{ name: 'x', kind: 'score_below', channels: { inApp: true } }, /threshold/, 422],
+      [{ name: 'x', kind: 'score_drop', params: { points: 10 }, channels: { inApp: true } }, /days/, 422],
+      [{ name: 'x', kind: 'risk_level', channels: { inApp: true } }, /level/, 422],
+      [{ name: 'x', kind: 'payment_failed', channels: { inApp: false } }, /at least one channel/, 422],
+      [{ name: 'x', kind: 'payment_failed', channels: { email: ['not-a-member'] } }, /neither an email address nor a member/, 422],
+      [{ name: 'x', kind: 'payment_failed', channels: { webhookUrl: 'ftp://example.com' } }, /http/, 400],
       [
         { name: 'x', kind: 'payment_failed', channels: { slackWebhookUrl: 'https://example.com/services/x' } },
         /slackWebhookUrl.*Slack webhook URL/,
+        400,
       ],
-      [{ name: 'x', kind: 'nope', channels: {} }, /kind/],
+      [{ name: 'x', kind: 'nope', channels: {} }, /kind/, 400],
     ] as const;
-    for (const [body, message] of bad) {
+    // Malformed (the schema says no): 400. Well-formed but not a rule that can be saved: 422.
+    for (const [body, message, status] of bad) {
       const res = await owner.client.post('/api/v1/alerts/rules', body);
-      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.status, JSON.stringify(body)).toBe(status);
       expect(JSON.stringify(res.body.error)).toMatch(message);
     }
     const rule = await createRule({ name: 'Toggle', kind: 'payment_failed' });

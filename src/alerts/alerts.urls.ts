@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { badRequest } from '../app/errors.js';
+import { AppError } from '../app/errors.js';
 import { classifyAddress, describeVerdict } from './alerts.addresses.js';
 import { bareHost, type Resolver } from './alerts.http.js';
 
@@ -25,7 +25,7 @@ const LOOPBACK_NAME = /(^|\.)localhost$/;
 const NO_SUCH_NAME = new Set(['ENOTFOUND', 'ENODATA', 'EAI_NONAME']);
 
 function refused(field: UrlField, code: string, reason: string) {
-  return badRequest(code, `channels.${field}: ${reason}.`, [{ path: `body.channels.${field}`, message: reason }]);
+  return new AppError(422, code, `channels.${field}: ${reason}.`, [{ path: `body.channels.${field}`, message: reason }]);
 }
 
 async function resolveWithin(resolve: Resolver, host: string, ms: number): Promise<string[] | 'timeout'> {

@@ -26,8 +26,9 @@ const CODE_MAP: Record<string, { status: number; code: string; message?: string 
   USER_ALREADY_EXISTS: { status: 409, code: 'email_taken', message: 'An account with this email already exists. Log in instead.' },
   PASSWORD_TOO_SHORT: { status: 400, code: 'password_too_short', message: 'Password must be at least 10 characters.' },
   PASSWORD_TOO_LONG: { status: 400, code: 'password_too_long', message: 'Password must be at most 128 characters.' },
-  INVALID_TOKEN: { status: 400, code: 'invalid_token', message: 'This link is invalid or has already been used.' },
-  TOKEN_EXPIRED: { status: 400, code: 'token_expired', message: 'This link has expired. Ask for a new one.' },
+  // A well-formed link that no longer works is gone, not malformed: 410, so a client can tell "ask for a new one".
+  INVALID_TOKEN: { status: 410, code: 'invalid_token', message: 'This link is invalid or has already been used. Ask for a new one.' },
+  TOKEN_EXPIRED: { status: 410, code: 'token_expired', message: 'This link has expired. Ask for a new one.' },
   INVALID_ORIGIN: { status: 403, code: 'invalid_origin', message: 'Request origin is not allowed.' },
   MISSING_OR_NULL_ORIGIN: { status: 403, code: 'invalid_origin', message: 'Request origin is not allowed.' },
 };

@@ -1,5 +1,5 @@
 import { AppError } from '../app/errors.js';
-import { type App, errorSchema, forwardCookies, noContent } from '../app/http.js';
+import { type App, errorSchema, forwardCookies, noContent, redirect } from '../app/http.js';
 import { acceptedResponse, forgotBody, loginBody, resetBody, signupBody, userResponse, verifyQuery } from './auth.schemas.js';
 import type { AuthService } from './auth.service.js';
 import { type Authenticate, clientHeaders } from './authenticate.js';
@@ -7,6 +7,8 @@ import { requireUser } from './roles.js';
 
 const tags = ['Auth'];
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 409: errorSchema, 429: errorSchema };
+/** Routes for people not signed in yet: no credentials needed (the OpenAPI document says so). */
+const PUBLIC = { security: [] };
 
 export function registerAuthRoutes(app: App, deps: { auth: AuthService; authenticate: Authenticate; appUrl: string }) {
   const { auth } = deps;
@@ -17,8 +19,9 @@ export function registerAuthRoutes(app: App, deps: { auth: AuthService; authenti
       schema: {
         tags,
         summary: 'Create an account and its organization (or join an invitation)',
+        ...PUBLIC,
         body: signupBody,
-        response: { 201: userResponse, ...errors },
+        response: { 201: userResponse, ...errors, 404: errorSchema, 410: errorSchema },
       },
     },
     async (request, reply) => {
@@ -30,7 +33,7 @@ export function registerAuthRoutes(app: App, deps: { auth: AuthService; authenti
 
   app.post(
     '/auth/login',
-    { schema: { tags, summary: 'Log in with email and password', body: loginBody, response: { 200: userResponse, ...errors } } },
+    { schema: { tags, summary: 'Log in with email and password', ...PUBLIC, body: loginBody, response: { 200: userResponse, ...errors } } },
     async (request, reply) => {
       const result = await auth.login(request.body, clientHeaders(request));
       forwardCookies(reply, result.setCookies);
@@ -40,7 +43,7 @@ export function registerAuthRoutes(app: App, deps: { auth: AuthService; authenti
 
   app.post(
     '/auth/logout',
-    { schema: { tags, summary: 'End the current session', response: { 204: noContent, ...errors } } },
+    { schema: { tags, summary: 'End the current session (a no-op without one)', ...PUBLIC, response: { 204: noContent, ...errors } } },
     async (request, reply) => {
       const result = await auth.logout(clientHeaders(request));
       forwardCookies(reply, result.setCookies);
@@ -50,7 +53,9 @@ export function registerAuthRoutes(app: App, deps: { auth: AuthService; authenti
 
   app.post(
     '/auth/password/forgot',
-    { schema: { tags, summary: 'Email a password reset link', body: forgotBody, response: { 202: acceptedResponse, ...errors } } },
+    {
+      schema: { tags, summary: 'Email a password reset link', ...PUBLIC, body: forgotBody, response: { 202: acceptedResponse, ...errors } },
+    },
     async (request, reply) => {
       await auth.requestPasswordReset(request.body.email, clientHeaders(request));
       return reply.status(202).send({ message: 'If an account exists for this email, a reset link is on its way.' });
@@ -59,7 +64,15 @@ export function registerAuthRoutes(app: App, deps: { auth: AuthService; authenti
 
   app.post(
     '/auth/password/reset',
-    { schema: { tags, summary: 'Set a new password with the emailed token', body: resetBody, response: { 204: noContent, ...errors } } },
+    {
+      schema: {
+        tags,
+        summary: 'Set a new password with the emailed token (410 when the link is unknown, used or expired)',
+        ...PUBLIC,
+        body: resetBody,
+        response: { 204: noContent, ...errors, 410: errorSchema },
+      },
+    },
     async (request, reply) => {
       await auth.resetPassword(request.body, clientHeaders(request));
       return reply.status(204).send(null);
@@ -71,9 +84,10 @@ export function registerAuthRoutes(app: App, deps: { auth: AuthService; authenti
     {
       schema: {
         tags,
-        summary: 'Confirm an email address (the link in the verification email)',
+        summary: 'Confirm an email address (the link in the verification email); redirects to the app either way',
+        ...PUBLIC,
         querystring: verifyQuery,
-        response: { 302: noContent, ...errors },
+        response: { 302: redirect, 400: errorSchema },
       },
     },
     async (request, reply) => {

@@ -99,7 +99,8 @@ export function createAuth(deps: AuthDeps) {
     emailAndPassword: {
       enabled: true,
       minPasswordLength: 10,
-      maxPasswordLength: 128,
+      // The API's schema is the limit (128 characters); the library counts UTF-16 units, so give it room.
+      maxPasswordLength: 512,
       autoSignIn: true,
       revokeSessionsOnPasswordReset: true,
       resetPasswordTokenExpiresIn: 60 * 60,

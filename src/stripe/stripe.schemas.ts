@@ -59,6 +59,10 @@ export const callbackQuery = z.object({
   error: z.string().max(100).optional(),
   error_description: z.string().max(1000).optional(),
 });
+/** Stripe signs every delivery: `Stripe-Signature: t=…,v1=…`. */
+export const webhookHeaders = z.object({
+  'stripe-signature': z.string().min(1).max(10_000).describe('Stripe’s signature of the raw body'),
+});
 export const webhookAck = z.object({ received: z.boolean(), stored: z.number(), ignored: z.string().nullable() });
 export const webhookTokenParam = z.strictObject({
   token: z

@@ -58,7 +58,9 @@ export function createWebhookService(deps: WebhookDeps) {
       const connection = await connections.findByWebhookToken(endpointToken);
       if (!connection) throw new AppError(404, 'not_found', 'Unknown webhook endpoint.');
       if (!connection.webhook_secret_enc) {
-        throw badRequest(
+        // The endpoint exists but cannot verify anything yet: a conflict with its state, retried by Stripe later.
+        throw new AppError(
+          409,
           'webhook_secret_not_set',
           'Set this endpoint’s signing secret in Settings → Integrations → Stripe → Webhook secret.',
         );
