@@ -39,6 +39,8 @@ describe('a member cannot make themselves admin', () => {
     const keyClient = t.client();
     keyClient.bearer = key;
     for (const client of [member.client, keyClient]) {
+      // Every listing of secrets: invitation links and API keys.
+      expect((await client.get('/api/v1/api-keys')).status).toBe(403);
       const listed = await client.get('/api/v1/invitations');
       expect(listed.status).toBe(403);
       expect(listed.text).not.toContain(invitation.body.id);
