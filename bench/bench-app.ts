@@ -1,8 +1,8 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type Config, loadConfig } from '../src/app/config.js';
-import { createLogger } from '../src/app/logger.js';
+import { type Config, loadConfig } from '../src/core/config.js';
+import { createLogger } from '../src/core/logger.js';
 import { startRuntime } from '../src/app/runtime.js';
 import { freePort } from '../src/db/embedded.js';
 import { benchDatabase } from './database.js';

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { Database } from '../src/db/schema.js';
-import { createLogger } from '../src/app/logger.js';
+import { createLogger } from '../src/core/logger.js';
 import { DEFAULT_CONFIG } from '../src/scoring/scoring.config.js';
 import { createScoringRepo } from '../src/scoring/scoring.repo.js';
 import { createScoringService } from '../src/scoring/scoring.service.js';

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createLogger } from '../src/app/logger.js';
+import { createLogger } from '../src/core/logger.js';
 import { startRuntime } from '../src/app/runtime.js';
 import { benchConfig } from './bench-app.js';
 import { benchDatabase } from './database.js';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from './app/config.js';
-import { createLogger } from './app/logger.js';
+import { ConfigError, loadConfig } from './core/config.js';
+import { createLogger } from './core/logger.js';
 import { installProcessGuards } from './app/process-guards.js';
 import { type Role, migrate, startRuntime } from './app/runtime.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './db/embedded.js';

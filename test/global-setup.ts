@@ -1,7 +1,7 @@
 import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { createLogger } from '../src/app/logger.js';
+import { createLogger } from '../src/core/logger.js';
 import { migrate } from '../src/app/runtime.js';
 import { startEmbeddedPostgres } from '../src/db/embedded.js';
 

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createClientErrorHandler } from '../src/app/client-errors.js';
-import { createLogger } from '../src/app/logger.js';
+import { createLogger } from '../src/core/logger.js';
 import { type TestApp, useTestApp } from './helpers/app.js';
 
 let t: TestApp;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AppError, notFound } from '../app/errors.js';
+import { AppError, notFound } from '../core/errors.js';
 import { type OrgContext, requireRole } from '../auth/roles.js';
 import { systemResolver } from './alerts.http.js';
 import { type AlertsDeps, EMAIL, type RuleRow, UUID } from './alerts.deps.js';

@@ -1,7 +1,7 @@
 /** What the alert services share: their dependencies and the rule row. */
 import type { Kysely } from 'kysely';
-import type { AppLogger } from '../app/logger.js';
-import type { SecretBox } from '../app/secrets.js';
+import type { AppLogger } from '../core/logger.js';
+import type { SecretBox } from '../core/secrets.js';
 import type { Database } from '../db/schema.js';
 import type { Mailer } from '../mail/mail.service.js';
 import type { Resolver } from './alerts.channels.js';

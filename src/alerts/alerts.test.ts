@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SignedUpUser, signUp, waitFor } from '../../test/helpers/app.js';
 import { startSmtp } from '../../test/helpers/smtp.js';
 import { ownerWithStripe, startStripeWorld, type StripeWorld, waitForScores } from '../../test/helpers/stripe.js';
-import { createSecretBox } from '../app/secrets.js';
+import { createSecretBox } from '../core/secrets.js';
 import { enqueue } from '../jobs/jobs.registry.js';
 import { evaluateAlertsJob } from './alerts.jobs.js';
 

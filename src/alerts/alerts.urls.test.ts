@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type SignedUpUser, signUp, type TestApp, useTestApp } from '../../test/helpers/app.js';
-import { AppError } from '../app/errors.js';
-import { createLogger } from '../app/logger.js';
-import { createSecretBox } from '../app/secrets.js';
+import { AppError } from '../core/errors.js';
+import { createLogger } from '../core/logger.js';
+import { createSecretBox } from '../core/secrets.js';
 import type { OrgContext } from '../auth/roles.js';
 import { createMailer } from '../mail/mail.service.js';
 import type { Resolver } from './alerts.http.js';

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { AppError } from '../app/errors.js';
+import { AppError } from '../core/errors.js';
 import { classifyAddress, describeVerdict } from './alerts.addresses.js';
 import { bareHost, type Resolver } from './alerts.http.js';
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { AppError, notFound } from '../app/errors.js';
+import { AppError, notFound } from '../core/errors.js';
 import type { OrgContext } from '../auth/roles.js';
 import { digestMail } from '../mail/mail.templates.js';
 import { type AlertsDeps, UUID } from './alerts.deps.js';

@@ -1,4 +1,4 @@
-import { type App, authErrors, noContent, uuidParam } from '../app/http.js';
+import { type App, authErrors, noContent, uuidParam } from '../core/http.js';
 import type { Authenticate } from '../auth/authenticate.js';
 import { orgContext } from '../auth/roles.js';
 import { apiKeysResponse, createApiKeyBody, createdApiKeySchema } from './api-keys.schemas.js';

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { forbidden, notFound } from '../app/errors.js';
+import { forbidden, notFound } from '../core/errors.js';
 import { type OrgContext, atLeast, requireRole } from '../auth/roles.js';
 import type { Database, Role } from '../db/schema.js';
 import { createApiKeysRepo } from './api-keys.repo.js';

@@ -1,7 +1,7 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConnectionError, FastifyBaseLogger, FastifyError } from 'fastify';
-import type { ErrorBody } from './errors.js';
+import type { ErrorBody } from '../core/errors.js';
 
 /**
  * Errors that happen before a request reaches a route — the HTTP parser refusing the bytes, or the router refusing

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { badRequest } from './errors.js';
+import { badRequest } from '../core/errors.js';
 
 /**
  * PostgreSQL text cannot hold the NUL character (U+0000): a NUL that reached a query used to fail deep inside a

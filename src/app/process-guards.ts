@@ -1,4 +1,4 @@
-import type { AppLogger } from './logger.js';
+import type { AppLogger } from '../core/logger.js';
 
 export const TRANSIENT_DB =
   /Connection terminated|ECONNREFUSED|ECONNRESET|not currently accepting connections|terminating connection|the database system is (starting up|shutting down)/i;

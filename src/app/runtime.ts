@@ -29,12 +29,12 @@ import { drainEventsJob } from '../stripe/webhooks.jobs.js';
 import { createWebhookService, type WebhookService } from '../stripe/webhooks.service.js';
 import { handle } from '../jobs/jobs.worker.js';
 import { enqueue } from '../jobs/jobs.registry.js';
-import type { Config } from './config.js';
+import type { Config } from '../core/config.js';
 import { loadAssets } from '../web/web.assets.js';
-import { createSecretBox } from './secrets.js';
-import type { App } from './http.js';
-import type { AppLogger } from './logger.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createSecretBox } from '../core/secrets.js';
+import type { App } from '../core/http.js';
+import type { AppLogger } from '../core/logger.js';
+import { createMetrics, type Metrics } from '../core/metrics.js';
 import { buildServer } from './server.js';
 
 export type Role = 'api' | 'worker';

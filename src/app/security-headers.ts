@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet, { type HelmetOptions } from 'helmet';
-import type { App } from './http.js';
+import type { App } from '../core/http.js';
 
 /**
  * Runs helmet once against a recording response and returns the headers it sets. helmet's own Fastify plugin

@@ -38,10 +38,10 @@ import { registerWebRoutes } from '../web/web.routes.js';
 import type { WebhookService } from '../stripe/webhooks.service.js';
 import { createClientErrorHandler, createFrameworkErrorHandler } from './client-errors.js';
 import { errorHandler } from './error-handler.js';
-import { type App, documentEdgeErrors } from './http.js';
+import { type App, documentEdgeErrors } from '../core/http.js';
 import { refuseNulText } from './input-text.js';
-import type { AppLogger } from './logger.js';
-import type { Metrics } from './metrics.js';
+import type { AppLogger } from '../core/logger.js';
+import type { Metrics } from '../core/metrics.js';
 import { appSecurityHeaders, registerSecurityHeaders } from './security-headers.js';
 
 export interface ServerDeps {

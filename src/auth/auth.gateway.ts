@@ -1,4 +1,4 @@
-import { AppError } from '../app/errors.js';
+import { AppError } from '../core/errors.js';
 import { AUTH_BASE_PATH, type Auth } from './auth.js';
 
 export interface AuthCall {

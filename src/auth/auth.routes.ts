@@ -1,5 +1,5 @@
-import { AppError } from '../app/errors.js';
-import { type App, errorSchema, forwardCookies, noContent, redirect } from '../app/http.js';
+import { AppError } from '../core/errors.js';
+import { type App, errorSchema, forwardCookies, noContent, redirect } from '../core/http.js';
 import { acceptedResponse, forgotBody, loginBody, resetBody, signupBody, userResponse, verifyQuery } from './auth.schemas.js';
 import type { AuthService } from './auth.service.js';
 import { type Authenticate, clientHeaders } from './authenticate.js';

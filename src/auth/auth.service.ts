@@ -1,6 +1,6 @@
 import { APIError } from 'better-auth/api';
 import type { Kysely } from 'kysely';
-import { AppError, badRequest } from '../app/errors.js';
+import { AppError, badRequest } from '../core/errors.js';
 import type { Database, Role } from '../db/schema.js';
 import { invitationProblem, invitationTokenHash } from '../invitations/invitations.service.js';
 import { createInvitationsRepo } from '../invitations/invitations.repo.js';

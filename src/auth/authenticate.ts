@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { forbidden, unauthorized } from '../app/errors.js';
+import { forbidden, unauthorized } from '../core/errors.js';
 import type { ApiKeysService } from '../api-keys/api-keys.service.js';
 import type { OrganizationsRepo } from '../organizations/organizations.repo.js';
 import type { Auth } from './auth.js';

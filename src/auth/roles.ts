@@ -1,4 +1,4 @@
-import { forbidden } from '../app/errors.js';
+import { forbidden } from '../core/errors.js';
 import type { Role } from '../db/schema.js';
 
 const RANK: Record<Role, number> = { member: 0, admin: 1, owner: 2 };

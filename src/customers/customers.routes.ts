@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type App, authErrors, idParam } from '../app/http.js';
+import { type App, authErrors, idParam } from '../core/http.js';
 import type { Authenticate } from '../auth/authenticate.js';
 import { orgContext } from '../auth/roles.js';
 import {

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
-import { notFound } from '../app/errors.js';
+import { notFound } from '../core/errors.js';
 import type { OrgContext } from '../auth/roles.js';
 import type { Database } from '../db/schema.js';
 import { type Discount, isZeroDecimal, type Item, subscriptionMrr, toMajor } from '../revenue/mrr.js';

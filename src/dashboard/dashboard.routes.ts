@@ -1,4 +1,4 @@
-import { type App, authErrors } from '../app/http.js';
+import { type App, authErrors } from '../core/http.js';
 import type { Authenticate } from '../auth/authenticate.js';
 import { orgContext } from '../auth/roles.js';
 import { distributionResponse, summaryResponse, trendQuery, trendResponse } from './dashboard.schemas.js';

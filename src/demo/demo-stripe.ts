@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type RunningEmulator, startEmulator } from '../../emulator/index.js';
-import type { Config } from '../app/config.js';
-import type { AppLogger } from '../app/logger.js';
+import type { Config } from '../core/config.js';
+import type { AppLogger } from '../core/logger.js';
 
 export const DEMO_CUSTOMERS = 300;
 export const DEMO_SEED = 42;

@@ -2,9 +2,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { AppError } from '../app/errors.js';
-import { type App, errorSchema } from '../app/http.js';
-import type { Metrics } from '../app/metrics.js';
+import { AppError } from '../core/errors.js';
+import { type App, errorSchema } from '../core/http.js';
+import type { Metrics } from '../core/metrics.js';
 
 export type ReadinessCheck = () => Promise<void>;
 

@@ -1,4 +1,4 @@
-import { type App, authErrors, errorSchema, idParam, noContent } from '../app/http.js';
+import { type App, authErrors, errorSchema, idParam, noContent } from '../core/http.js';
 import type { Authenticate } from '../auth/authenticate.js';
 import { orgContext, requireUser } from '../auth/roles.js';
 import {

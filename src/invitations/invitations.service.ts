@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { AppError, conflict, forbidden, notFound } from '../app/errors.js';
-import type { SecretBox } from '../app/secrets.js';
+import { AppError, conflict, forbidden, notFound } from '../core/errors.js';
+import type { SecretBox } from '../core/secrets.js';
 import { type OrgContext, atLeast, requireRole } from '../auth/roles.js';
 import { newId } from '../db/ids.js';
 import type { Database, Role } from '../db/schema.js';

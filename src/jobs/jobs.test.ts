@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createLogger } from '../app/logger.js';
+import { createLogger } from '../core/logger.js';
 import { connectDatabase, type DatabaseHandle } from '../db/database.js';
 import { createTestDatabase, type TestDatabase } from '../../test/helpers/database.js';
 import { waitFor } from '../../test/helpers/app.js';

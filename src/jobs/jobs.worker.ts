@@ -1,7 +1,7 @@
 import { Logger as WorkerLogger, parseCronItems, run, runMigrations, type Runner, type TaskList } from 'graphile-worker';
 import type pg from 'pg';
 import type { z } from 'zod';
-import type { AppLogger } from '../app/logger.js';
+import type { AppLogger } from '../core/logger.js';
 import type { JobDefinition, ScheduleDefinition } from './jobs.registry.js';
 
 export interface JobMeta {

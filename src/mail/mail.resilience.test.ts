@@ -4,7 +4,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../test/helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../../test/helpers/database.js';
-import { createLogger } from '../app/logger.js';
+import { createLogger } from '../core/logger.js';
 import { connectDatabase, type DatabaseHandle } from '../db/database.js';
 import { freePort } from '../db/embedded.js';
 import { startWorker } from '../jobs/jobs.worker.js';

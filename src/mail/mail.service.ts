@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
-import type { AppLogger } from '../app/logger.js';
+import type { AppLogger } from '../core/logger.js';
 import type { Database } from '../db/schema.js';
 import { enqueue } from '../jobs/jobs.registry.js';
 import { handle } from '../jobs/jobs.worker.js';

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
-import type { AppLogger } from '../app/logger.js';
+import type { AppLogger } from '../core/logger.js';
 import type { Database } from '../db/schema.js';
 import { defineJob, type ScheduleDefinition } from '../jobs/jobs.registry.js';
 import { handle } from '../jobs/jobs.worker.js';

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { conflict, forbidden, notFound } from '../app/errors.js';
+import { conflict, forbidden, notFound } from '../core/errors.js';
 import { type OrgContext, atLeast, requireRole } from '../auth/roles.js';
 import type { Database, Role } from '../db/schema.js';
 import { createApiKeysRepo } from '../api-keys/api-keys.repo.js';

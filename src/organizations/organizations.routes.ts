@@ -1,4 +1,4 @@
-import { type App, authErrors } from '../app/http.js';
+import { type App, authErrors } from '../core/http.js';
 import { type Authenticate, clientHeaders } from '../auth/authenticate.js';
 import { orgContext } from '../auth/roles.js';
 import { createBody, meResponse, organizationSchema, renameBody, switchBody } from './organizations.schemas.js';

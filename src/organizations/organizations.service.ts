@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { notFound } from '../app/errors.js';
+import { notFound } from '../core/errors.js';
 import { type Actor, type OrgContext, orgContext, requireRole, requireUser } from '../auth/roles.js';
 import type { Database } from '../db/schema.js';
 import { createOrganizationsRepo } from './organizations.repo.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateScenario, parseScenario, PERSONAS } from '../../emulator/index.js';
 import { type SignedUpUser, waitFor } from '../../test/helpers/app.js';
 import { ownerWithStripe, startStripeWorld, type StripeWorld, waitForScores } from '../../test/helpers/stripe.js';
-import { createLogger } from '../app/logger.js';
+import { createLogger } from '../core/logger.js';
 import { type Discount, type Item, mrrByCurrency } from '../revenue/mrr.js';
 import { createStripeDataRepo } from '../stripe/stripe-data.repo.js';
 import { DEFAULT_CONFIG } from './scoring.config.js';

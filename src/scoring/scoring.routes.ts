@@ -1,4 +1,4 @@
-import { type App, authErrors } from '../app/http.js';
+import { type App, authErrors } from '../core/http.js';
 import type { Authenticate } from '../auth/authenticate.js';
 import { orgContext } from '../auth/roles.js';
 import { accepted, previewResponse, scoringConfigBody } from './scoring.schemas.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
-import { badRequest } from '../app/errors.js';
-import type { AppLogger } from '../app/logger.js';
+import { badRequest } from '../core/errors.js';
+import type { AppLogger } from '../core/logger.js';
 import { type OrgContext, requireRole } from '../auth/roles.js';
 import type { Database } from '../db/schema.js';
 import { enqueue } from '../jobs/jobs.registry.js';

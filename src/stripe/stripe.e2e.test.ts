@@ -8,7 +8,7 @@ import {
   type StripeWorld,
   waitForSync,
 } from '../../test/helpers/stripe.js';
-import { createSecretBox } from '../app/secrets.js';
+import { createSecretBox } from '../core/secrets.js';
 import { createStripeDataRepo } from './stripe-data.repo.js';
 
 let world: StripeWorld;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import Stripe from 'stripe';
-import type { AppLogger } from '../app/logger.js';
+import type { AppLogger } from '../core/logger.js';
 import type { Database } from '../db/schema.js';
 import { enqueue } from '../jobs/jobs.registry.js';
 import type { JobMeta } from '../jobs/jobs.worker.js';

@@ -1,4 +1,4 @@
-import { type App, errorSchema } from '../app/http.js';
+import { type App, errorSchema } from '../core/http.js';
 import { webhookAck, webhookHeaders, webhookTokenParam } from './stripe.schemas.js';
 import type { WebhookService } from './webhooks.service.js';
 

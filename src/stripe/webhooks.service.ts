@@ -1,8 +1,8 @@
 import { type Kysely, sql } from 'kysely';
 import Stripe from 'stripe';
-import { AppError, badRequest } from '../app/errors.js';
-import type { AppLogger } from '../app/logger.js';
-import type { SecretBox } from '../app/secrets.js';
+import { AppError, badRequest } from '../core/errors.js';
+import type { AppLogger } from '../core/logger.js';
+import type { SecretBox } from '../core/secrets.js';
 import type { Database } from '../db/schema.js';
 import { enqueue } from '../jobs/jobs.registry.js';
 import { storableJson } from '../db/pg-text.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../app/http.js';
+import type { App } from '../core/http.js';
 import { loadAssets } from './web.assets.js';
 import { registerWebRoutes } from './web.routes.js';
 

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { App } from '../app/http.js';
+import type { App } from '../core/http.js';
 import type { Asset } from './web.assets.js';
 
 /** Paths the server answers itself; everything else a browser asks for is the single-page app. */
