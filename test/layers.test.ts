@@ -14,13 +14,20 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(ROOT, 'node_modules', '.bin', 'depcruise');
 const RULES = path.join(ROOT, '.dependency-cruiser.cjs');
 
+// CI may force colours (FORCE_COLOR); the assertions read the words, so the child runs without them and any
+// escape sequence that still slips through is removed.
+const { FORCE_COLOR: _forced, ...INHERITED_ENV } = process.env;
+const NO_COLOR_ENV = { ...INHERITED_ENV, NO_COLOR: '1' };
+// eslint-disable-next-line no-control-regex
+const plain = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
+
 async function cruise(cwd: string, ...dirs: string[]): Promise<{ ok: boolean; output: string }> {
   try {
-    const { stdout } = await run(CLI, [...dirs, '--config', RULES, '--output-type', 'err'], { cwd });
-    return { ok: true, output: stdout };
+    const { stdout } = await run(CLI, [...dirs, '--config', RULES, '--output-type', 'err'], { cwd, env: NO_COLOR_ENV });
+    return { ok: true, output: plain(stdout) };
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string };
-    return { ok: false, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+    return { ok: false, output: plain(`${e.stdout ?? ''}${e.stderr ?? ''}`) };
   }
 }
 
