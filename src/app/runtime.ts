@@ -18,6 +18,7 @@ import { createOrganizationsService } from '../organizations/organizations.servi
 import { dailyRescoreJob, rescoreJob, scoringSchedules } from '../scoring/scoring.jobs.js';
 import { createScoringService, type ScoringService } from '../scoring/scoring.service.js';
 import { createConnectionService } from '../stripe/connection.service.js';
+import { createSupportService } from '../support/support.service.js';
 import { alertSchedules, deliverAlertJob, evaluateAlertsJob, weeklyDigestJob } from '../alerts/alerts.jobs.js';
 import { createAlertsService, type AlertsService } from '../alerts/alerts.service.js';
 import { createCustomersService } from '../customers/customers.service.js';
@@ -115,6 +116,7 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
     platform,
     logger,
     staleSeconds: config.syncStaleSeconds,
+    supportEmail: config.support.email,
     onCompleted: (orgId) => enqueue(db, rescoreJob, { orgId, reason: 'sync', changedOnly: true }),
   });
   const connections = createConnectionService({
@@ -191,6 +193,13 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
         customers: createCustomersService({ db, scoring }),
         dashboard: createDashboardService({ db }),
         alerts,
+        support: createSupportService({
+          db,
+          mailer,
+          appUrl: config.appUrl,
+          supportEmail: config.support.email,
+          statusPageUrl: config.support.statusPageUrl,
+        }),
       },
       webAssets: loadAssets(path.resolve(import.meta.dirname, '../../dist/web')),
       readiness: {

@@ -34,6 +34,8 @@ import { registerIntegrationRoutes } from '../stripe/stripe.routes.js';
 import type { SyncService } from '../stripe/sync.service.js';
 import { registerWebhookRoutes } from '../stripe/webhooks.routes.js';
 import type { Asset } from '../web/web.assets.js';
+import { registerSupportRoutes } from '../support/support.routes.js';
+import type { SupportService } from '../support/support.service.js';
 import { registerWebRoutes } from '../web/web.routes.js';
 import type { WebhookService } from '../stripe/webhooks.service.js';
 import { createClientErrorHandler, createFrameworkErrorHandler } from './client-errors.js';
@@ -67,6 +69,7 @@ export interface ServerDeps {
     customers: CustomersService;
     dashboard: DashboardService;
     alerts: AlertsService;
+    support: SupportService;
   };
   readiness: Record<string, ReadinessCheck>;
   /** The built web app (null when not built). */
@@ -166,6 +169,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
       registerCustomerRoutes(api, { customers: services.customers, authenticate });
       registerDashboardRoutes(api, { dashboard: services.dashboard, authenticate });
       registerAlertRoutes(api, { alerts: services.alerts, authenticate });
+      registerSupportRoutes(api, { support: services.support, authenticate });
     },
     { prefix: '/api/v1' },
   );

@@ -41,6 +41,8 @@ const envSchema = z.object({
   STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(30_000),
   SMTP_URL: url('SMTP_URL'),
   MAIL_FROM: z.string().default('PulseScore <no-reply@pulsescore.local>'),
+  SUPPORT_EMAIL: z.email('must be an email address').default('support@pulsescore.app'),
+  STATUS_PAGE_URL: z.url('must be a URL').default('https://status.pulsescore.app'),
   BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()
@@ -81,6 +83,8 @@ export interface Config {
     demoMode: boolean;
   };
   mail: { smtpUrl: string | undefined; from: string };
+  /** Getting help: where support answers, and whether PulseScore is up. */
+  support: { email: string; statusPageUrl: string };
   bodyLimitBytes: number;
   /** Reverse proxies in front of the server (0: none): the client address is the hop before them in X-Forwarded-For. */
   trustProxy: number;
@@ -169,6 +173,7 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
       demoMode,
     },
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
+    support: { email: env.SUPPORT_EMAIL, statusPageUrl: env.STATUS_PAGE_URL },
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     trustProxy: env.TRUST_PROXY === 'true' ? 1 : env.TRUST_PROXY === 'false' ? 0 : Number(env.TRUST_PROXY),
     metricsToken: env.METRICS_TOKEN,

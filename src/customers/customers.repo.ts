@@ -9,6 +9,14 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 const DEFAULT_DESC = new Set(['mrr', 'last_payment']);
 
+/**
+ * Who needs attention first: at risk, then watch, then healthy, then not scored; customers who have left (or never
+ * paid) after them all. The same expression as `customers_attention_idx` (migration 0012), so the default list of
+ * a 100k-customer organization is read from the index instead of sorted.
+ */
+export const ATTENTION_RANK = sql`(case when lifecycle_state in ('churned', 'no_billing') then 5 when risk_level = 'red' then 1
+  when risk_level = 'yellow' then 2 when risk_level = 'green' then 3 else 4 end)`;
+
 const LIST_COLUMNS = [
   'id',
   'external_id',
@@ -50,6 +58,7 @@ export function createCustomersRepo(db: Kysely<Tables>) {
       // 100k customers stays fast.
       q = q.where(sql<SqlBool>`(coalesce(name, '') || ' ' || coalesce(email, '')) ilike ${pattern}`);
     }
+    if (filter.state && filter.state.length > 0) q = q.where('lifecycle_state', 'in', filter.state);
     if (filter.risk && filter.risk.length > 0) {
       // "none" (no score) is a level like the others, and the search index's own expression.
       q = q.where(sql<SqlBool>`coalesce(risk_level, 'none') = any(${filter.risk}::text[])`);
@@ -66,11 +75,22 @@ export function createCustomersRepo(db: Kysely<Tables>) {
   function ordered<Q extends { orderBy: (...args: never[]) => unknown }>(query: Q, filter: CustomerFilter, sortMatches: boolean): Q {
     const desc = (filter.order ?? (DEFAULT_DESC.has(filter.sort) ? 'desc' : 'asc')) === 'desc';
     const dir = desc ? sql`desc` : sql`asc`;
+    if (filter.sort === 'attention') {
+      // Within a rank, the most revenue first.
+      const rank = sortMatches ? sql`${ATTENTION_RANK} + 0` : ATTENTION_RANK;
+      return (query as any)
+        .orderBy(sql`${rank} ${dir}`)
+        .orderBy(sql`mrr_major ${desc ? sql`asc` : sql`desc`} nulls last`)
+        .orderBy('id', desc ? 'desc' : 'asc') as Q;
+    }
     const column = {
       name: sortMatches ? sql`lower(coalesce(name, email, external_id)) || ''` : sql`lower(coalesce(name, email, external_id))`,
       mrr: sortMatches ? sql`mrr_major + 0` : sql`mrr_major`,
       score: sortMatches ? sql`score + 0` : sql`score`,
       last_payment: sortMatches ? sql`last_payment_at + interval '0 seconds'` : sql`last_payment_at`,
+      // Those who need attention first: money owed, leaving, in trial, then the settled ones.
+      state: sql`case lifecycle_state when 'past_due' then 1 when 'canceling' then 2 when 'trialing' then 3 when 'active' then 4
+                   when 'free' then 5 when 'churned' then 6 when 'no_billing' then 7 end`,
     }[filter.sort];
     // Customers without a score or a payment come last whichever the direction; id breaks ties for stable pages.
     return (query as any).orderBy(sql`${column} ${dir} nulls last`).orderBy('id', desc ? 'desc' : 'asc') as Q;
@@ -131,12 +151,51 @@ export function createCustomersRepo(db: Kysely<Tables>) {
           'paid_at',
           'amount_refunded_cents',
           'disputed',
+          'decline_code',
+          'advice_code',
         ])
         .where('org_id', '=', orgId)
         .where('stripe_customer_id', '=', externalId)
         .orderBy('paid_at', 'desc')
         .limit(limit)
         .execute();
+    },
+
+    /** When Stripe will next try to collect an open invoice of the customer (Smart Retries), if it will. */
+    async nextRetry(orgId: string, externalId: string): Promise<Date | null> {
+      const row = await db
+        .selectFrom('invoices')
+        .select('next_payment_attempt')
+        .where('org_id', '=', orgId)
+        .where('stripe_customer_id', '=', externalId)
+        .where('status', '=', 'open')
+        .where('next_payment_attempt', 'is not', null)
+        .orderBy('next_payment_attempt')
+        .limit(1)
+        .executeTakeFirst();
+      return row?.next_payment_attempt ?? null;
+    },
+
+    /**
+     * When anything shown on the customer's page last changed: the customer, its score, subscriptions, payments,
+     * invoices or disputes. A few index lookups, cheap enough for an open page to poll.
+     */
+    async version(orgId: string, id: string): Promise<string | null> {
+      const latest = (table: 'subscriptions' | 'payments' | 'invoices' | 'disputes') =>
+        sql<Date | null>`(select max(t.updated_at) from ${sql.table(table)} t where t.org_id = c.org_id and t.stripe_customer_id = c.external_id)`;
+      const row = await db
+        .selectFrom('customers as c')
+        .leftJoin('customer_scores as s', 's.customer_id', 'c.id')
+        .select(
+          // As text, to the microsecond: two changes within a millisecond are still two versions.
+          sql<string>`(extract(epoch from greatest(c.updated_at, s.scored_at, ${latest('subscriptions')}, ${latest('payments')}, ${latest('invoices')}, ${latest('disputes')})) * 1000000)::bigint::text`.as(
+            'changed_at',
+          ),
+        )
+        .where('c.org_id', '=', orgId)
+        .where('c.id', '=', id)
+        .executeTakeFirst();
+      return row ? row.changed_at : null;
     },
 
     async disputes(orgId: string, externalId: string, limit: number) {

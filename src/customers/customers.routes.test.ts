@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, type SignedUpUser, type TestClient } from '../../test/helpers/app.js';
 import { startScoredWorld, type StripeWorld } from '../../test/helpers/stripe.js';
-import { csvCell } from './customers.service.js';
+import { csvCell } from './customers.export.js';
+import { ATTENTION_RANK } from './customers.repo.js';
 
 let world: StripeWorld;
 let owner: SignedUpUser;
@@ -200,13 +201,118 @@ describe('a customer', () => {
   it('is not found from another organization, or with a malformed id', async () => {
     const c = await failing();
     const stranger = await signUp(world.t, { organizationName: 'Other' });
-    for (const path of ['', '/timeline', '/score-history']) {
+    for (const path of ['', '/timeline', '/score-history', '/version']) {
       expect((await stranger.client.get(`/api/v1/customers/${c.id}${path}`)).status).toBe(404);
     }
     expect((await stranger.client.post(`/api/v1/customers/${c.id}/recalculate`)).status).toBe(404);
     expect((await stranger.client.get('/api/v1/customers')).body.total).toBe(0);
     expect((await member.get('/api/v1/customers/not-a-uuid')).status).toBe(404);
     expect((await member.get(`/api/v1/customers/${'x'.repeat(500)}`)).status).toBe(400);
+  });
+});
+
+describe('customer states in the list and on the page', () => {
+  it('filters and sorts by state, each customer saying where it stands', async () => {
+    const trials = await member.get('/api/v1/customers?state=trialing&pageSize=200');
+    expect(trials.status).toBe(200);
+    expect(trials.body.total).toBe(await sqlCount(sql`lifecycle_state = 'trialing'`));
+    expect(trials.body.total).toBeGreaterThan(0);
+    for (const c of trials.body.customers) {
+      expect(c.state.value).toBe('trialing');
+      expect(c.state.label).toMatch(/^Trial — ends in \d+ days?$/);
+      expect(c.score).toBeNull();
+      expect(c.scoreReason).toMatch(/^Trial/);
+    }
+    const attention = await member.get('/api/v1/customers?sort=state&pageSize=5');
+    expect(attention.body.customers[0].state.value).toBe('past_due');
+    expect((await member.get('/api/v1/customers?state=asleep')).status).toBe(400);
+  });
+
+  it('shows what each subscription bills and what to do about a failed payment', async () => {
+    const id = (await member.get('/api/v1/customers?state=past_due&pageSize=1')).body.customers[0].id;
+    const detail = await member.get(`/api/v1/customers/${id}`);
+    expect(detail.status).toBe(200);
+    for (const sub of detail.body.subscriptions) expect(sub.billing).toMatch(/ × .* every /);
+    expect(detail.body.customer.currency).toEqual(expect.any(String));
+    const failed = detail.body.payments.find((p: { status: string }) => p.status === 'failed');
+    expect(failed.failure).toMatchObject({
+      class: expect.stringMatching(/will_retry|customer_action|terminal/),
+      advice: expect.any(String),
+    });
+    expect(detail.body.score.coverage).toMatchObject({ of: 5, provisional: expect.any(Boolean) });
+  });
+});
+
+describe('the list opens on who needs attention', () => {
+  const RANK: Record<string, number> = { red: 1, yellow: 2, green: 3 };
+  const rank = (c: { riskLevel: string | null; state: { value: string | null } }) =>
+    c.state.value === 'churned' || c.state.value === 'no_billing' ? 5 : (RANK[c.riskLevel ?? ''] ?? 4);
+
+  it('by default: at risk, watch, healthy, not scored, then those who left; by MRR within each', async () => {
+    const rows = (await all(member, 'q=')) as unknown as (Row & { state: { value: string | null } })[];
+    expect(rows.length).toBe(await sqlCount(sql`true`));
+    for (let i = 1; i < rows.length; i++) {
+      const [a, b] = [rows[i - 1]!, rows[i]!];
+      expect(rank(a), `${a.name} before ${b.name}`).toBeLessThanOrEqual(rank(b));
+      if (rank(a) === rank(b)) expect(a.mrr.display).toBeGreaterThanOrEqual(b.mrr.display);
+    }
+    expect(rank(rows[0]!)).toBe(1);
+    const explicit = await member.get('/api/v1/customers?sort=attention&pageSize=5');
+    expect(explicit.body.customers.map((c: Row) => c.id)).toEqual(rows.slice(0, 5).map((r) => r.id));
+  });
+
+  it('reads the first page of a large organization from its index, not a sort', async () => {
+    // Too few rows here for the planner to prefer the index by cost: sorting is disabled to show the index can serve
+    // the order by itself (the expression must match the index's, character for character).
+    await sql`set enable_sort = off`.execute(db());
+    try {
+      const plan = await sql<{ 'QUERY PLAN': string }>`explain select id from customers
+        where org_id = ${owner.orgId} and deleted_at is null
+        order by ${ATTENTION_RANK} asc, mrr_major desc nulls last, id asc limit 25`.execute(db());
+      const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+      expect(text).toMatch(/customers_attention_idx/);
+      expect(text).not.toMatch(/Sort/);
+    } finally {
+      await sql`reset enable_sort`.execute(db());
+    }
+  });
+});
+
+describe('GET /customers/:id/version', () => {
+  it('changes when the customer’s page would, and only then', async () => {
+    const c = await db()
+      .selectFrom('customers')
+      .select(['id', 'external_id'])
+      .where('org_id', '=', owner.orgId)
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    const first = await member.get(`/api/v1/customers/${c.id}/version`);
+    expect(first.status).toBe(200);
+    expect(first.body.version).toMatch(/^\d+$/);
+    expect((await member.get(`/api/v1/customers/${c.id}/version`)).body.version).toBe(first.body.version);
+    await db()
+      .insertInto('payments')
+      .values({
+        org_id: owner.orgId,
+        stripe_payment_id: `ch_version_${c.id}`,
+        stripe_customer_id: c.external_id,
+        amount_cents: 1200,
+        currency: 'usd',
+        status: 'succeeded',
+        paid_at: new Date(),
+      })
+      .execute();
+    const second = (await member.get(`/api/v1/customers/${c.id}/version`)).body.version;
+    expect(second).not.toBe(first.body.version);
+    await db()
+      .updateTable('customers')
+      .set({ name: 'Renamed', updated_at: sql`now()` })
+      .where('id', '=', c.id)
+      .execute();
+    expect((await member.get(`/api/v1/customers/${c.id}/version`)).body.version).not.toBe(second);
+    const stranger = await signUp(world.t, { organizationName: 'Elsewhere' });
+    expect((await stranger.client.get(`/api/v1/customers/${c.id}/version`)).status).toBe(404);
+    expect((await member.get('/api/v1/customers/nope/version')).status).toBe(404);
   });
 });
 
@@ -217,9 +323,9 @@ describe('CSV export', () => {
     expect(res.headers['content-type']).toMatch(/text\/csv/);
     expect(res.headers['content-disposition']).toMatch(/attachment; filename="pulsescore-customers-\d{4}-\d\d-\d\d\.csv"/);
     const lines = res.text.trim().split('\r\n');
-    expect(lines[0]).toBe('id,stripe_id,name,email,risk_level,score,mrr,currency,last_payment_at,customer_since');
+    expect(lines[0]).toBe('id,stripe_id,name,email,state,risk_level,score,mrr,currency,last_payment_at,customer_since');
     expect(lines.length - 1).toBe(await sqlCount(sql`risk_level = 'red'`));
-    expect(lines.slice(1).every((l) => l.split(',')[4] === 'red')).toBe(true);
+    expect(lines.slice(1).every((l) => l.split(',')[5] === 'red')).toBe(true);
     expect((await member.get('/api/v1/customers/export.csv?risk=blue')).status).toBe(400);
   });
 

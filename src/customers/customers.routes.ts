@@ -7,6 +7,7 @@ import {
   customerFilterQuery,
   customerListQuery,
   customerListResponse,
+  customerVersion,
   scoreHistoryResponse,
   timelineResponse,
 } from './customers.schemas.js';
@@ -68,6 +69,19 @@ export function registerCustomerRoutes(app: App, deps: { customers: CustomersSer
       },
     },
     async (request) => customers.detail(orgContext(await authenticate(request)), request.params.id),
+  );
+
+  app.get(
+    '/customers/:id/version',
+    {
+      schema: {
+        tags,
+        summary: 'A cheap token that changes whenever the customer’s page would: poll it to keep an open page current',
+        params: idParam,
+        response: { 200: customerVersion, ...authErrors },
+      },
+    },
+    async (request) => customers.version(orgContext(await authenticate(request)), request.params.id),
   );
 
   app.get(

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { PAYMENT_STATUSES } from '../db/schema.js';
+import { LIFECYCLE_STATES } from '../scoring/lifecycle.js';
 
-export const SORTS = ['name', 'mrr', 'score', 'last_payment'] as const;
+export const SORTS = ['attention', 'name', 'mrr', 'score', 'last_payment', 'state'] as const;
 export const RISK_FILTERS = ['green', 'yellow', 'red', 'none'] as const;
 
 const riskParts = (s: string) =>
@@ -23,10 +24,26 @@ const riskList = z
   })
   .transform((s) => [...new Set(riskParts(s))] as (typeof RISK_FILTERS)[number][]);
 
+const stateParts = riskParts;
+const stateList = z
+  .string()
+  .max(200)
+  .regex(new RegExp(`^\\s*(?:(?:${LIFECYCLE_STATES.join('|')})\\s*)?(?:,\\s*(?:(?:${LIFECYCLE_STATES.join('|')})\\s*)?)*$`), {
+    error: (issue) => {
+      const bad = stateParts(String(issue.input)).find((p) => !(LIFECYCLE_STATES as readonly string[]).includes(p));
+      return `unknown state "${bad ?? ''}"; use ${LIFECYCLE_STATES.join(', ')}`;
+    },
+  })
+  .transform((s) => [...new Set(stateParts(s))] as (typeof LIFECYCLE_STATES)[number][]);
+
 export const customerFilterQuery = z.strictObject({
   q: z.string().trim().max(200).optional().describe('Search in name and email'),
   risk: riskList.optional().describe('Comma-separated risk levels: green, yellow, red, none (no score)'),
-  sort: z.enum(SORTS).default('score'),
+  state: stateList.optional().describe(`Comma-separated lifecycle states: ${LIFECYCLE_STATES.join(', ')}`),
+  sort: z
+    .enum(SORTS)
+    .default('attention')
+    .describe('Default `attention`: at risk, watch, healthy, not scored, then churned and no billing; by MRR within each'),
   order: z.enum(['asc', 'desc']).optional().describe('Default: ascending, except MRR and last payment (descending)'),
 });
 
@@ -56,6 +73,14 @@ export const customerSummary = z
     score: z.number().nullable(),
     riskLevel: level,
     scoreReason: z.string().nullable().describe('Why there is no score, when there is none'),
+    state: z
+      .object({
+        value: z.enum(LIFECYCLE_STATES).nullable().describe('Null before the first score'),
+        churn: z.enum(['voluntary', 'involuntary']).nullable(),
+        at: z.string().nullable().describe('When the trial ends, the subscription ends, or ended'),
+        label: z.string().describe('In a few words: "Trial — ends in 5 days", "Churned (payment failed)"'),
+      })
+      .describe('Where the customer stands in its billing life, before any score'),
     mrr: mrrSchema,
     lastPaymentAt: z.string().nullable(),
     firstSeenAt: z.string(),
@@ -92,6 +117,14 @@ export const customerDetail = z
       explanation: z.string().nullable(),
       factors: z.array(factor),
       absent: z.array(z.object({ name: z.string(), reason: z.string() })),
+      coverage: z
+        .object({
+          billing: z.number().describe('Billing factors present, of 3'),
+          present: z.number(),
+          of: z.number(),
+          provisional: z.boolean().describe('Carried by a single factor: not yet a verdict'),
+        })
+        .nullable(),
       scoredAt: z.string().nullable(),
       stale: z.boolean().describe('Billing data changed since this score; a new one is on its way'),
     }),
@@ -110,6 +143,9 @@ export const customerDetail = z
         canceledAt: z.string().nullable(),
         trialEnd: z.string().nullable(),
         startedAt: z.string().nullable(),
+        currentPeriodStart: z.string().nullable(),
+        billing: z.string().describe('What is billed, in words: "25 seats: 10 × $10.00 + 15 × $5.00 every 3 months"'),
+        items: z.array(z.object({ description: z.string(), quantity: z.number().nullable(), unitAmount: z.number().nullable() })),
       }),
     ),
     payments: z.array(
@@ -123,6 +159,13 @@ export const customerDetail = z
         paidAt: z.string(),
         amountRefundedCents: z.number(),
         disputed: z.boolean(),
+        failure: z
+          .object({
+            class: z.enum(['will_retry', 'customer_action', 'terminal']),
+            nextRetryAt: z.string().nullable(),
+            advice: z.string().describe('What happened and what to do, in one sentence'),
+          })
+          .nullable(),
       }),
     ),
     mrrHistory: z.array(
@@ -177,3 +220,7 @@ export const timelineResponse = z.object({
     }),
   ),
 });
+
+export const customerVersion = z
+  .object({ version: z.string().describe('Opaque; differs whenever the customer’s page would show something new') })
+  .meta({ id: 'CustomerVersion' });

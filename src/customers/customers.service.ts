@@ -3,17 +3,18 @@ import type { Kysely } from 'kysely';
 import { notFound } from '../core/errors.js';
 import type { OrgContext } from '../auth/roles.js';
 import type { Database } from '../db/schema.js';
-import { type Discount, isZeroDecimal, type Item, subscriptionMrr, toMajor } from '../revenue/mrr.js';
+import { type Discount, type Item, subscriptionMrr } from '../revenue/mrr.js';
 import type { ScoringConfig } from '../scoring/scoring.config.js';
-import { storedLifecycle } from '../scoring/lifecycle.js';
+import { classifyFailure } from '../revenue/payment-failures.js';
+import { describeBilling, describeItem } from '../revenue/billing-text.js';
+import { describeLifecycle, storedLifecycle } from '../scoring/lifecycle.js';
 import { explainScore } from '../scoring/scoring.engine.js';
 import { createScoringRepo } from '../scoring/scoring.repo.js';
 import type { ScoringService } from '../scoring/scoring.service.js';
 import { createCustomersRepo } from './customers.repo.js';
-import type { CustomerFilter, CustomerListQuery, timelineResponse } from './customers.schemas.js';
-import type { z } from 'zod';
-
-type TimelineType = z.infer<typeof timelineResponse>['events'][number]['type'];
+import { csvLines } from './customers.export.js';
+import { buildTimeline } from './customers.timeline.js';
+import type { CustomerFilter, CustomerListQuery } from './customers.schemas.js';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -54,21 +55,17 @@ function summary(
     score: r.score,
     riskLevel: r.risk_level,
     scoreReason: r.score === null ? reason() : null,
+    state: {
+      value: lifecycle?.state ?? null,
+      churn: lifecycle?.churn ?? null,
+      at: lifecycle?.at ? new Date(lifecycle.at * 1000).toISOString() : null,
+      label: lifecycle ? describeLifecycle(lifecycle, now) : 'Not scored yet',
+    },
     mrr: { amount: Number(r.mrr), currency: r.mrr_currency, display: Number(r.mrr_major), byCurrency: r.mrr_by_currency },
     lastPaymentAt: iso(r.last_payment_at),
     firstSeenAt: r.first_seen_at.toISOString(),
     scoredAt: iso(r.scored_at),
   };
-}
-
-const CSV_COLUMNS = ['id', 'stripe_id', 'name', 'email', 'risk_level', 'score', 'mrr', 'currency', 'last_payment_at', 'customer_since'];
-
-/** Quotes a CSV cell, and defuses values a spreadsheet would run as a formula. */
-export function csvCell(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  let s = String(value);
-  if (/^[=+\-@\t\r]/.test(s) && typeof value === 'string') s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 export function createCustomersService(deps: { db: Kysely<Database>; scoring: Pick<ScoringService, 'rescoreCustomer'> }) {
@@ -100,17 +97,35 @@ export function createCustomersService(deps: { db: Kysely<Database>; scoring: Pi
 
     async detail(ctx: OrgContext, id: string) {
       const [row, config] = await Promise.all([load(ctx, id), scoring.config(ctx.orgId)]);
-      const [subs, payments, history] = await Promise.all([
+      const [subs, payments, history, nextRetry] = await Promise.all([
         repo.subscriptions(ctx.orgId, row.external_id),
         repo.payments(ctx.orgId, row.external_id, 50),
         repo.mrrHistory(ctx.orgId, row.id),
+        repo.nextRetry(ctx.orgId, row.external_id),
       ]);
       const now = Date.now() / 1000;
+      // A failure a later payment made good needs nothing more; the latest ones are told what happens next.
+      const lastSuccess = Math.max(0, ...payments.filter((p) => p.status === 'succeeded').map((p) => p.paid_at.getTime()));
+      const failure = (p: (typeof payments)[number]) => {
+        if (p.status !== 'failed' && !p.disputed) return null;
+        const advice = classifyFailure({
+          code: p.failure_code,
+          declineCode: p.decline_code,
+          adviceCode: p.advice_code,
+          nextRetryAt: nextRetry ? nextRetry.getTime() / 1000 : null,
+          disputed: p.disputed,
+        });
+        if (!p.disputed && p.paid_at.getTime() < lastSuccess) {
+          return { class: advice.class, nextRetryAt: null, advice: 'Made good since: a later payment succeeded.' };
+        }
+        return { ...advice, nextRetryAt: advice.nextRetryAt ? new Date(advice.nextRetryAt * 1000).toISOString() : null };
+      };
       const explained = explainScore(row.score_factors, config, now, storedLifecycle(row));
       return {
         customer: {
           ...summary(row, config, now),
-          currency: row.currency,
+          // Stripe's customer.currency is often null: the currency it is billed in says the same.
+          currency: row.currency ?? row.mrr_currency ?? subs[0]?.currency ?? payments[0]?.currency ?? null,
           metadata: row.metadata,
           deletedAt: iso(row.deleted_at),
         },
@@ -120,6 +135,7 @@ export function createCustomersService(deps: { db: Kysely<Database>; scoring: Pi
           explanation: explained?.explanation ?? null,
           factors: explained?.factors ?? [],
           absent: (explained?.absent ?? []).map((a) => ({ name: a.name, reason: a.reason })),
+          coverage: explained?.coverage ?? null,
           scoredAt: iso(row.scored_at),
           stale: row.score_dirty_at !== null,
         },
@@ -140,6 +156,13 @@ export function createCustomersService(deps: { db: Kysely<Database>; scoring: Pi
           canceledAt: iso(s.canceled_at),
           trialEnd: iso(s.trial_end),
           startedAt: iso(s.started_at),
+          currentPeriodStart: iso(s.current_period_start),
+          billing: describeBilling(s.items as Item[], s.currency),
+          items: (s.items as (Item & { product_name?: string | null })[]).map((i) => ({
+            description: describeItem(i),
+            quantity: i.quantity,
+            unitAmount: i.unit_amount ?? (i.unit_amount_decimal !== null ? Number(i.unit_amount_decimal) : null),
+          })),
         })),
         payments: payments.map((p) => ({
           id: p.stripe_payment_id,
@@ -151,6 +174,7 @@ export function createCustomersService(deps: { db: Kysely<Database>; scoring: Pi
           paidAt: p.paid_at.toISOString(),
           amountRefundedCents: Number(p.amount_refunded_cents),
           disputed: p.disputed,
+          failure: failure(p),
         })),
         mrrHistory: history.map((h) => ({
           currency: h.currency,
@@ -161,6 +185,13 @@ export function createCustomersService(deps: { db: Kysely<Database>; scoring: Pi
           delta: Number(h.delta),
         })),
       };
+    },
+
+    /** Changes whenever anything on the customer's page does: what an open page polls before reloading. */
+    async version(ctx: OrgContext, id: string) {
+      const version = UUID.test(id) ? await repo.version(ctx.orgId, id) : null;
+      if (version === null) throw notFound('Customer');
+      return { version };
     },
 
     async scoreHistory(ctx: OrgContext, id: string) {
@@ -190,122 +221,12 @@ export function createCustomersService(deps: { db: Kysely<Database>; scoring: Pi
         repo.mrrHistory(ctx.orgId, row.id),
         repo.scoreHistory(ctx.orgId, row.id, 200),
       ]);
-      type Event = { at: Date; type: TimelineType; title: string; detail: Record<string, unknown> };
-      const events: Event[] = [];
-      const money = (cents: number, currency: string) =>
-        `${toMajor(cents, currency).toFixed(isZeroDecimal(currency) ? 0 : 2)} ${currency.toUpperCase()}`;
-      const outcome: Record<(typeof payments)[number]['status'], string> = {
-        succeeded: 'succeeded',
-        failed: 'failed',
-        pending: 'pending',
-        refunded: 'was refunded',
-        uncaptured: 'was authorized but not captured',
-      };
-      for (const p of payments) {
-        const code = p.status === 'failed' && p.failure_code ? ` (${p.failure_code.replace(/_/g, ' ')})` : '';
-        const partly = p.status === 'succeeded' && Number(p.amount_refunded_cents) > 0;
-        events.push({
-          at: p.paid_at,
-          type: `payment.${p.status}` as const,
-          title: `Payment of ${money(p.amount_cents, p.currency)} ${outcome[p.status]}${code}${partly ? `; ${money(Number(p.amount_refunded_cents), p.currency)} refunded` : ''}`,
-          detail: { id: p.stripe_payment_id, failureCode: p.failure_code, failureMessage: p.failure_message },
-        });
-      }
-      for (const d of disputes) {
-        events.push({
-          at: d.opened_at,
-          type: 'payment.disputed',
-          title: `Payment of ${money(Number(d.amount_cents), d.currency)} disputed${d.reason ? ` (${d.reason.replace(/_/g, ' ')})` : ''}: ${d.status.replace(/_/g, ' ')}`,
-          detail: { id: d.stripe_dispute_id, chargeId: d.stripe_charge_id, status: d.status, reason: d.reason },
-        });
-      }
-      for (const s of subs) {
-        const plan = s.plan_name ?? s.stripe_subscription_id;
-        if (s.started_at)
-          events.push({
-            at: s.started_at,
-            type: 'subscription.started',
-            title: `Subscribed to ${plan}`,
-            detail: { id: s.stripe_subscription_id },
-          });
-        if (s.canceled_at) {
-          events.push(
-            s.cancel_at_period_end && s.status !== 'canceled'
-              ? {
-                  at: s.canceled_at,
-                  type: 'subscription.cancel_scheduled',
-                  title: `Cancellation of ${plan} scheduled for the period end`,
-                  detail: { id: s.stripe_subscription_id },
-                }
-              : { at: s.canceled_at, type: 'subscription.canceled', title: `Canceled ${plan}`, detail: { id: s.stripe_subscription_id } },
-          );
-        }
-        if (s.trial_end && s.status === 'trialing')
-          events.push({ at: s.trial_end, type: 'trial.ends', title: `Trial of ${plan} ends`, detail: { id: s.stripe_subscription_id } });
-      }
-      for (const m of mrr) {
-        const delta = Number(m.delta);
-        events.push({
-          at: m.valid_from,
-          type: 'mrr.changed',
-          title: `MRR ${m.movement}: ${delta >= 0 ? '+' : '−'}${money(Math.abs(delta), m.currency)} → ${money(Number(m.mrr), m.currency)}`,
-          detail: { movement: m.movement, mrr: Number(m.mrr), delta, currency: m.currency },
-        });
-      }
-      for (const h of scores) {
-        const detail = {
-          score: h.score,
-          previousScore: h.previous_score,
-          level: h.risk_level,
-          previousLevel: h.previous_level,
-          changed: h.changed,
-        };
-        if (h.risk_level !== h.previous_level) {
-          events.push({
-            at: h.computed_at,
-            type: 'risk_level.changed',
-            title: `Risk level ${h.previous_level ?? 'none'} → ${h.risk_level ?? 'none'}`,
-            detail,
-          });
-        }
-        events.push({
-          at: h.computed_at,
-          type: 'score.changed',
-          title: `Score ${h.previous_score ?? 'N/A'} → ${h.score ?? 'N/A'}`,
-          detail,
-        });
-      }
-      events.sort((a, b) => b.at.getTime() - a.at.getTime());
-      return { events: events.slice(0, 500).map((e) => ({ ...e, at: e.at.toISOString() })) };
+      return buildTimeline({ subs, payments, disputes, mrr, scores });
     },
 
     /** The filtered list as CSV, produced chunk by chunk. */
     exportCsv(ctx: OrgContext, filter: CustomerFilter): Readable {
-      async function* lines() {
-        yield `${CSV_COLUMNS.join(',')}\r\n`;
-        for await (const rows of repo.each(ctx.orgId, filter)) {
-          let out = '';
-          for (const r of rows) {
-            const currency = r.mrr_currency ?? '';
-            out += `${[
-              r.id,
-              r.external_id,
-              r.name,
-              r.email,
-              r.risk_level ?? 'none',
-              r.score,
-              currency ? toMajor(Number(r.mrr), currency).toFixed(isZeroDecimal(currency) ? 0 : 2) : '0',
-              currency.toUpperCase(),
-              iso(r.last_payment_at),
-              r.first_seen_at.toISOString(),
-            ]
-              .map(csvCell)
-              .join(',')}\r\n`;
-          }
-          yield out;
-        }
-      }
-      return Readable.from(lines());
+      return Readable.from(csvLines(repo.each(ctx.orgId, filter)));
     },
 
     async recalculate(ctx: OrgContext, id: string) {

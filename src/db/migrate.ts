@@ -9,6 +9,8 @@ import * as m0007 from './migrations/0007_score_details.js';
 import * as m0008 from './migrations/0008_stripe_fidelity.js';
 import * as m0009 from './migrations/0009_account_safety.js';
 import * as m0010 from './migrations/0010_customer_states.js';
+import * as m0011 from './migrations/0011_sync_status.js';
+import * as m0012 from './migrations/0012_customer_attention.js';
 
 // Forward-only: a landed migration is never edited; a change is a new numbered file added here.
 const migrations: Record<string, Migration> = {
@@ -22,6 +24,8 @@ const migrations: Record<string, Migration> = {
   '0008_stripe_fidelity': m0008,
   '0009_account_safety': m0009,
   '0010_customer_states': m0010,
+  '0011_sync_status': m0011,
+  '0012_customer_attention': m0012,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -16,6 +16,7 @@ export interface StripeConnectionsTable {
   connected_at: ColumnType<Date, Date | string | undefined, Date | string>;
   disconnected_at: NullableTs;
   disconnect_reason: string | null;
+  disconnected_by: string | null;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
@@ -41,6 +42,12 @@ export interface SyncRunsTable {
   error: string | null;
   owner_token: string | null;
   heartbeat_at: NullableTs;
+  /** A Stripe call being retried now: why, which attempt, when the next one goes. */
+  retry: ColumnType<{ reason: string; attempt: number; nextAttemptAt: string } | null, string | null | undefined, string | null>;
+  /** What to do about a run that failed or stopped, in the guide's words. */
+  advice: string | null;
+  /** Users who dismissed this run's banner. */
+  dismissed_by: ColumnType<string[], string | undefined, string>;
   requested_by: string | null;
   started_at: CreatedAt;
   finished_at: NullableTs;

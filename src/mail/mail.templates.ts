@@ -99,3 +99,21 @@ export function digestMail(input: {
     }),
   };
 }
+
+export function supportMail(input: {
+  from: { name: string; email: string };
+  organization: string;
+  page: string;
+  message: string;
+  url: string;
+}): RenderedMail {
+  return {
+    subject: `Help request from ${input.from.name} (${input.organization})`,
+    ...layout({
+      heading: `${input.from.name} <${input.from.email}> asks for help`,
+      body: input.message,
+      action: { label: 'Open the page they were on', url: input.url },
+      footnote: `Sent from ${input.page} in the organization “${input.organization}”. Reply to ${input.from.email}.`,
+    }),
+  };
+}

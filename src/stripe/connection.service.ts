@@ -10,7 +10,9 @@ import { type OrgContext, requireRole } from '../auth/roles.js';
 import type { Database } from '../db/schema.js';
 import { createConnectionsRepo, createOAuthStatesRepo } from './connections.repo.js';
 import type { StripePlatform } from './stripe.client.js';
-import { runDto, type SyncService } from './sync.service.js';
+import type { SyncService } from './sync.service.js';
+import { runDto } from './sync-status.js';
+import { WEBHOOK_EVENT_TYPES } from './webhook-event-types.js';
 import { createSyncRunsRepo } from './sync-runs.repo.js';
 
 const STATE_TTL_MS = 10 * 60 * 1000;
@@ -50,9 +52,34 @@ export function createConnectionService(deps: ConnectionDeps) {
     return deps.platform;
   }
 
-  async function status(orgId: string) {
-    const [connection, latest] = await Promise.all([connections.find(orgId), deps.sync.progress(orgId)]);
+  /** Who disconnected, and why, in words. */
+  async function disconnection(connection: NonNullable<Awaited<ReturnType<typeof connections.find>>>) {
+    if (connection.status !== 'disconnected') return { disconnectedBy: null, disconnectReason: null };
+    const by = connection.disconnected_by
+      ? await db.selectFrom('users').select('name').where('id', '=', connection.disconnected_by).executeTakeFirst()
+      : undefined;
+    const reason =
+      connection.disconnect_reason === 'deauthorized_in_stripe'
+        ? 'Access was revoked in Stripe.'
+        : `Disconnected in PulseScore${by ? ` by ${by.name}` : ''}.`;
+    return { disconnectedBy: by ? { name: by.name } : null, disconnectReason: reason };
+  }
+
+  async function status(orgId: string, userId: string | null = null) {
+    const [connection, latest, lastEvent] = await Promise.all([
+      connections.find(orgId),
+      deps.sync.progress(orgId, userId),
+      db
+        .selectFrom('stripe_events')
+        .select(['type', 'received_at'])
+        .where('org_id', '=', orgId)
+        .orderBy('received_at', 'desc')
+        .limit(1)
+        .executeTakeFirst(),
+    ]);
     const connected = connection?.status === 'connected';
+    const platformUrl = `${appUrl}/api/v1/webhooks/stripe`;
+    const accountUrl = connection ? `${appUrl}/api/v1/webhooks/stripe/${connection.webhook_token}` : null;
     return {
       provider: 'stripe' as const,
       configured: deps.platform !== null,
@@ -63,12 +90,32 @@ export function createConnectionService(deps: ConnectionDeps) {
       label: connection ? `Stripe${connection.livemode ? '' : ' (test)'}` : 'Stripe',
       scope: connection?.scope ?? null,
       connectedAt: connection?.connected_at.toISOString() ?? null,
-      disconnectedAt: connection?.disconnected_at?.toISOString() ?? null,
+      disconnectedAt: connection?.status === 'disconnected' ? (connection.disconnected_at?.toISOString() ?? null) : null,
+      ...(connection ? await disconnection(connection) : { disconnectedBy: null, disconnectReason: null }),
       lastSync: latest,
       webhook: {
-        url: `${appUrl}/api/v1/webhooks/stripe`,
-        accountEndpointUrl: connection ? `${appUrl}/api/v1/webhooks/stripe/${connection.webhook_token}` : null,
+        url: platformUrl,
+        accountEndpointUrl: accountUrl,
         signingSecretSet: Boolean(connection?.webhook_secret_enc),
+        urls: [
+          {
+            url: platformUrl,
+            purpose:
+              'The PulseScore platform endpoint: Stripe Connect delivers your account’s events here with no setup on your side. Use it unless you create an endpoint yourself.',
+          },
+          ...(accountUrl
+            ? [
+                {
+                  url: accountUrl,
+                  purpose:
+                    'For an endpoint you create in your own Stripe Dashboard (Developers → Webhooks): paste this URL there, then paste that endpoint’s signing secret below.',
+                },
+              ]
+            : []),
+        ],
+        eventTypes: [...WEBHOOK_EVENT_TYPES],
+        lastEventAt: lastEvent?.received_at.toISOString() ?? null,
+        lastEventType: lastEvent?.type ?? null,
       },
     };
   }
@@ -132,7 +179,7 @@ export function createConnectionService(deps: ConnectionDeps) {
     async setWebhookSecret(ctx: OrgContext, secret: string | null) {
       requireRole(ctx, 'admin', 'change integration settings');
       if (!(await connections.setWebhookSecret(ctx.orgId, secret ? secrets.seal(secret) : null))) throw notFound('Stripe connection');
-      return status(ctx.orgId);
+      return status(ctx.orgId, ctx.userId);
     },
 
     async sync(ctx: OrgContext) {
@@ -160,17 +207,21 @@ export function createConnectionService(deps: ConnectionDeps) {
         }
       }
       await db.transaction().execute(async (trx) => {
-        await createConnectionsRepo(trx).markDisconnected(ctx.orgId, 'disconnected_by_user');
+        await createConnectionsRepo(trx).markDisconnected(ctx.orgId, 'disconnected_by_user', ctx.userId);
         await createSyncRunsRepo(trx).cancelRunning(ctx.orgId, 'Stripe was disconnected.');
       });
-      return status(ctx.orgId);
+      return status(ctx.orgId, ctx.userId);
     },
 
     /** Stripe told us the account revoked access (account.application.deauthorized). */
     async revokedAtStripe(orgId: string) {
       await db.transaction().execute(async (trx) => {
-        await createConnectionsRepo(trx).markDisconnected(orgId, 'deauthorized_in_stripe');
-        await createSyncRunsRepo(trx).cancelRunning(orgId, 'Access was revoked in Stripe.');
+        await createConnectionsRepo(trx).markDisconnected(orgId, 'deauthorized_in_stripe', null);
+        await createSyncRunsRepo(trx).cancelRunning(
+          orgId,
+          'Access was revoked in Stripe.',
+          'Reconnect Stripe (Settings → Integrations → Connect Stripe): a sync starts by itself.',
+        );
       });
     },
   };

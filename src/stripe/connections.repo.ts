@@ -53,18 +53,20 @@ export function createConnectionsRepo(db: Kysely<Database>) {
             connected_at: sql`now()`,
             disconnected_at: null,
             disconnect_reason: null,
+            disconnected_by: null,
             updated_at: sql`now()`,
           }),
         )
         .execute();
     },
-    async markDisconnected(orgId: string, reason: string): Promise<void> {
+    async markDisconnected(orgId: string, reason: string, userId: string | null): Promise<void> {
       await db
         .updateTable('stripe_connections')
         .set({
           status: 'disconnected',
           disconnected_at: sql`now()`,
           disconnect_reason: reason,
+          disconnected_by: userId,
           access_token_enc: null,
           refresh_token_enc: null,
           updated_at: sql`now()`,

@@ -67,7 +67,7 @@ export interface RetryOptions {
   maxAttempts?: number;
   baseDelayMs?: number;
   signal?: AbortSignal;
-  onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
+  onRetry?: (err: unknown, attempt: number, delayMs: number) => void | Promise<void>;
   /** Shared by calls against the same account: a rate limit met by one holds them all back. */
   gate?: RateGate;
 }
@@ -98,7 +98,8 @@ const GATE_HOLD_MS = 600;
 
 /** Retries rate limits (429), Stripe 5xx and connection errors with exponential back-off and jitter. */
 export async function withStripeRetry<T>(fn: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
-  const maxAttempts = options.maxAttempts ?? 8;
+  // Six attempts: about 8 s of back-off for 5xx (about 5 s past a rate limit) before the caller hears of it.
+  const maxAttempts = options.maxAttempts ?? 6;
   const base = options.baseDelayMs ?? 250;
   for (let attempt = 1; ; attempt++) {
     await options.gate?.wait();
@@ -110,7 +111,7 @@ export async function withStripeRetry<T>(fn: () => Promise<T>, options: RetryOpt
       // Rate limits are per second: waiting less than that only burns requests.
       const delay = Math.min(30_000, Math.max(rateLimited ? 1000 : 0, base * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5));
       if (rateLimited) options.gate?.hold(GATE_HOLD_MS);
-      options.onRetry?.(err, attempt, delay);
+      await options.onRetry?.(err, attempt, delay);
       await new Promise((r) => setTimeout(r, delay));
     }
   }

@@ -8,6 +8,7 @@ import {
   integrationsResponse,
   stripeIntegrationSchema,
   syncProgressResponse,
+  syncRunParams,
   syncStartedResponse,
   webhookSecretBody,
 } from './stripe.schemas.js';
@@ -27,9 +28,10 @@ export function registerIntegrationRoutes(
     {
       schema: { tags, summary: 'Integrations of the organization and their state', response: { 200: integrationsResponse, ...authErrors } },
     },
-    async (request) => ({
-      integrations: [await connections.status(orgContext(await authenticate(request)).orgId)],
-    }),
+    async (request) => {
+      const ctx = orgContext(await authenticate(request));
+      return { integrations: [await connections.status(ctx.orgId, ctx.userId)] };
+    },
   );
 
   app.get(
@@ -41,7 +43,10 @@ export function registerIntegrationRoutes(
         response: { 200: stripeIntegrationSchema, ...authErrors },
       },
     },
-    async (request) => connections.status(orgContext(await authenticate(request)).orgId),
+    async (request) => {
+      const ctx = orgContext(await authenticate(request));
+      return connections.status(ctx.orgId, ctx.userId);
+    },
   );
 
   app.post(
@@ -96,9 +101,23 @@ export function registerIntegrationRoutes(
   app.get(
     '/integrations/stripe/sync',
     { schema: { tags, summary: 'Progress of the current or last sync', response: { 200: syncProgressResponse, ...authErrors } } },
-    async (request) => ({
-      sync: await sync.progress(orgContext(await authenticate(request)).orgId),
-    }),
+    async (request) => {
+      const ctx = orgContext(await authenticate(request));
+      return { sync: await sync.progress(ctx.orgId, ctx.userId) };
+    },
+  );
+
+  app.post(
+    '/integrations/stripe/sync/:id/dismiss',
+    {
+      schema: {
+        tags,
+        summary: 'Hide a finished sync’s banner for the signed-in user',
+        params: syncRunParams,
+        response: { 200: syncProgressResponse, ...authErrors },
+      },
+    },
+    async (request) => ({ sync: await sync.dismiss(orgContext(await authenticate(request)), request.params.id) }),
   );
 
   app.put(

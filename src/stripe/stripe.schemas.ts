@@ -5,10 +5,28 @@ export const syncSchema = z
     id: z.string(),
     kind: z.enum(['initial', 'manual']),
     status: z.enum(['running', 'succeeded', 'failed', 'canceled']),
-    phase: z.string(),
+    phase: z.string().describe('The stream that moved last (internal name); show `phaseLabel`'),
+    phaseLabel: z.string().describe('"Importing payments — 541 of about 700", "Starting — connecting to Stripe", "Complete"'),
+    steps: z
+      .array(
+        z.object({
+          name: z.string(),
+          label: z.string(),
+          imported: z.number(),
+          expected: z.number().nullable().describe('What the last complete sync imported; null on a first sync'),
+          done: z.boolean(),
+        }),
+      )
+      .describe('The lists a sync walks, in order, each with its progress'),
     counts: z.record(z.string(), z.number()),
     message: z.string(),
     error: z.string().nullable(),
+    advice: z.string().nullable().describe('What to do about a failed or stopped run'),
+    retry: z
+      .object({ reason: z.string(), attempt: z.number(), nextAttemptAt: z.string() })
+      .nullable()
+      .describe('A Stripe call being retried now: why, attempts so far, when the next goes'),
+    dismissed: z.boolean().describe('The caller dismissed this finished run’s banner, or Stripe was disconnected since'),
     skipped: z
       .array(z.object({ type: z.string(), id: z.string(), reason: z.string() }))
       .describe('Objects this run could not import, with why (the first 20; `counts.skipped` has them all)'),
@@ -29,6 +47,8 @@ export const stripeIntegrationSchema = z
     scope: z.string().nullable(),
     connectedAt: z.string().nullable(),
     disconnectedAt: z.string().nullable(),
+    disconnectedBy: z.object({ name: z.string() }).nullable().describe('Who disconnected, when it was done in PulseScore'),
+    disconnectReason: z.string().nullable().describe('"Disconnected in PulseScore by Ada." or "Access was revoked in Stripe."'),
     lastSync: syncSchema.nullable(),
     webhook: z.object({
       url: z.string().describe('The platform webhook URL to configure in Stripe'),
@@ -37,6 +57,10 @@ export const stripeIntegrationSchema = z
         .nullable()
         .describe('URL for an endpoint created in the connected account itself (uses the signing secret set here)'),
       signingSecretSet: z.boolean(),
+      urls: z.array(z.object({ url: z.string(), purpose: z.string() })).describe('Each webhook URL and when to use it'),
+      eventTypes: z.array(z.string()).describe('The event types to select for the endpoint in Stripe'),
+      lastEventAt: z.string().nullable().describe('When the last webhook event was received'),
+      lastEventType: z.string().nullable(),
     }),
   })
   .meta({ id: 'StripeIntegration' });
@@ -45,6 +69,7 @@ export const integrationsResponse = z.object({ integrations: z.array(stripeInteg
 export const connectResponse = z.object({ url: z.string() });
 export const syncStartedResponse = z.object({ started: z.boolean(), sync: syncSchema });
 export const syncProgressResponse = z.object({ sync: syncSchema.nullable() });
+export const syncRunParams = z.strictObject({ id: z.guid() });
 export const webhookSecretBody = z.strictObject({
   secret: z
     .string()

@@ -11,6 +11,14 @@ export interface StreamCursor {
   until?: number;
 }
 
+export interface SyncRetry {
+  /** Why, in words: "Stripe is rate-limiting requests". */
+  reason: string;
+  /** Attempts made at the call so far. */
+  attempt: number;
+  nextAttemptAt: string;
+}
+
 export function createSyncRunsRepo(db: Kysely<Database>) {
   const columns = [
     'id',
@@ -24,6 +32,9 @@ export function createSyncRunsRepo(db: Kysely<Database>) {
     'started_at',
     'finished_at',
     'heartbeat_at',
+    'retry',
+    'advice',
+    'dismissed_by',
   ] as const;
   return {
     latest(orgId: string) {
@@ -44,6 +55,9 @@ export function createSyncRunsRepo(db: Kysely<Database>) {
         .select([...columns, 'owner_token'])
         .where('id', '=', id)
         .executeTakeFirst();
+    },
+    byIdInOrg(orgId: string, id: string) {
+      return db.selectFrom('sync_runs').select('id').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
     },
     /** Starts a run unless one is running for the organization; returns the new run, or null. */
     async start(input: { orgId: string; kind: 'initial' | 'manual'; userId: string | null; cursors: Record<string, StreamCursor> }) {
@@ -95,12 +109,49 @@ export function createSyncRunsRepo(db: Kysely<Database>) {
           counts: counters,
           heartbeat_at: sql`now()`,
           phase,
+          // A page arrived: whatever was being retried has gone through.
+          retry: null,
         })
         .where('id', '=', id)
         .where('owner_token', '=', token)
         .where('status', '=', 'running')
         .executeTakeFirst();
       return Number(res.numUpdatedRows) > 0;
+    },
+    /** Records the Stripe call being retried now, so that the status can say why nothing moves. */
+    async noteRetry(id: string, token: string, retry: SyncRetry): Promise<void> {
+      await db
+        .updateTable('sync_runs')
+        .set({ retry: JSON.stringify(retry) })
+        .where('id', '=', id)
+        .where('owner_token', '=', token)
+        .where('status', '=', 'running')
+        .execute();
+    },
+    /** Hides a run's banner for one user; false when the organization has no such run. */
+    async dismiss(orgId: string, id: string, userId: string): Promise<boolean> {
+      const res = await db
+        .updateTable('sync_runs')
+        .set({
+          dismissed_by: sql<string>`case when dismissed_by ? ${userId} then dismissed_by else dismissed_by || to_jsonb(${userId}::text) end`,
+        })
+        .where('id', '=', id)
+        .where('org_id', '=', orgId)
+        .executeTakeFirst();
+      return Number(res.numUpdatedRows) > 0;
+    },
+    /** What the last complete run imported, list by list: what the next run can expect, about. */
+    async previousCounts(orgId: string, beforeRunId: string): Promise<Record<string, number> | null> {
+      const row = await db
+        .selectFrom('sync_runs')
+        .select('counts')
+        .where('org_id', '=', orgId)
+        .where('status', '=', 'succeeded')
+        .where('id', '!=', beforeRunId)
+        .orderBy('finished_at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row?.counts ?? null;
     },
     async heartbeat(id: string, token: string): Promise<boolean> {
       const res = await db
@@ -121,20 +172,21 @@ export function createSyncRunsRepo(db: Kysely<Database>) {
       phase: string,
       error: string | null,
       token?: string,
+      advice: string | null = null,
     ): Promise<boolean> {
       let q = db
         .updateTable('sync_runs')
-        .set({ status, phase, error, finished_at: sql`now()`, owner_token: null })
+        .set({ status, phase, error, advice, finished_at: sql`now()`, owner_token: null, retry: null })
         .where('id', '=', id)
         .where('status', '=', 'running');
       if (token) q = q.where('owner_token', '=', token);
       const res = await q.executeTakeFirst();
       return Number(res.numUpdatedRows) > 0;
     },
-    async cancelRunning(orgId: string, reason: string): Promise<void> {
+    async cancelRunning(orgId: string, reason: string, advice: string | null = null): Promise<void> {
       await db
         .updateTable('sync_runs')
-        .set({ status: 'canceled', phase: 'canceled', error: reason, finished_at: sql`now()`, owner_token: null })
+        .set({ status: 'canceled', phase: 'canceled', error: reason, advice, finished_at: sql`now()`, owner_token: null, retry: null })
         .where('org_id', '=', orgId)
         .where('status', '=', 'running')
         .execute();

@@ -22,9 +22,12 @@ async function world(customers: number) {
   return w;
 }
 
-/** Starts a re-sync on a slow Stripe and waits until it has written some pages but is far from done. */
+/**
+ * Starts a re-sync on a slow Stripe and waits until it has written some pages but is far from done. Slow enough
+ * that a loaded machine's polling cannot miss the middle: each page takes a quarter of a second.
+ */
 async function midSync(w: StripeWorld, client: Awaited<ReturnType<typeof ownerWithStripe>>['client']) {
-  w.emulator.emulator.realism.latencyMs = 60;
+  w.emulator.emulator.realism.latencyMs = 250;
   expect((await client.post('/api/v1/integrations/stripe/sync')).status).toBe(202);
   await waitFor(async () => {
     const sync = (await client.get('/api/v1/integrations/stripe/sync')).body.sync;

@@ -3,6 +3,8 @@ import type { Kysely } from 'kysely';
 import Stripe from 'stripe';
 import type { AppLogger } from '../core/logger.js';
 import type { Database } from '../db/schema.js';
+import { forbidden, notFound } from '../core/errors.js';
+import type { OrgContext } from '../auth/roles.js';
 import { enqueue } from '../jobs/jobs.registry.js';
 import type { JobMeta } from '../jobs/jobs.worker.js';
 import { createCatalogService, type StripeCall } from './catalog.service.js';
@@ -11,6 +13,7 @@ import { createStripeDataRepo } from './stripe-data.repo.js';
 import { syncJob } from './sync.jobs.js';
 import { CATALOG_STREAMS, initialCursors, PAGE_SIZE, type Prepared, STREAMS, streamOf } from './sync.streams.js';
 import { createSyncRunsRepo, type StreamCursor, type SyncRunRow } from './sync-runs.repo.js';
+import { describeFailure, retryReason, runDto } from './sync-status.js';
 
 /** A run whose worker has not written for this long is taken over (the worker crashed or was killed). */
 export const STALE_AFTER_SECONDS = 30;
@@ -20,58 +23,8 @@ class Paused extends Error {}
 
 export { CHARGE_WINDOW_DAYS, INVOICE_WINDOW_DAYS, initialCursors } from './sync.streams.js';
 
-export function completionMessage(counts: Record<string, number>): string {
-  const skipped = counts.skipped ?? 0;
-  const notImported = skipped > 0 ? ` ${skipped} ${skipped === 1 ? 'object' : 'objects'} could not be imported.` : '';
-  return `Sync complete — ${counts.customers ?? 0} customers imported.${notImported}`;
-}
-
-/** What the UI shows about a run: phase, counts and the final message or error. */
-export function runDto(
-  run: Pick<SyncRunRow, 'id' | 'kind' | 'status' | 'phase' | 'counts' | 'error' | 'started_at' | 'finished_at'>,
-  skipped: { type: string; id: string; reason: string }[] = [],
-) {
-  const counts = {
-    customers: 0,
-    subscriptions: 0,
-    payments: 0,
-    invoices: 0,
-    anonymous_charges_skipped: 0,
-    refunds: 0,
-    disputes: 0,
-    skipped: 0,
-    ...run.counts,
-  };
-  return {
-    id: run.id,
-    kind: run.kind,
-    status: run.status,
-    phase: run.phase,
-    counts,
-    message:
-      run.status === 'succeeded'
-        ? completionMessage(counts)
-        : run.status === 'running'
-          ? 'Syncing Stripe data…'
-          : run.status === 'canceled'
-            ? `Sync stopped: ${run.error ?? 'canceled'}`
-            : `Sync failed: ${run.error ?? 'unknown error'}`,
-    error: run.status === 'failed' || run.status === 'canceled' ? run.error : null,
-    skipped,
-    startedAt: run.started_at.toISOString(),
-    finishedAt: run.finished_at?.toISOString() ?? null,
-  };
-}
-
-function describeFailure(err: unknown): string {
-  if (err instanceof Stripe.errors.StripePermissionError || err instanceof Stripe.errors.StripeAuthenticationError) {
-    return 'Stripe refused access to the connected account; it may have been disconnected. Reconnect Stripe, then retry the sync.';
-  }
-  if (err instanceof Stripe.errors.StripeRateLimitError)
-    return 'Stripe kept rate-limiting the sync. It will be retried; you can also click Retry sync later.';
-  if (err instanceof Stripe.errors.StripeError) return `Stripe answered: ${err.message}`;
-  return 'An internal error stopped the sync. Click Retry sync; if it happens again, contact support@pulsescore.app.';
-}
+/** Graphile Worker waits about e^attempt seconds before a failed job's next attempt. */
+const jobBackoffMs = (attempt: number) => Math.exp(Math.min(attempt, 10)) * 1000;
 
 const isPermanent = (err: unknown) =>
   err instanceof Stripe.errors.StripePermissionError ||
@@ -87,6 +40,8 @@ export interface SyncDeps {
   staleSeconds?: number;
   /** Called after a run completes, e.g. to re-score the organization. */
   onCompleted?: (orgId: string) => Promise<void>;
+  /** Where a failed run's advice sends people. */
+  supportEmail?: string;
 }
 
 export function createSyncService(deps: SyncDeps) {
@@ -94,6 +49,7 @@ export function createSyncService(deps: SyncDeps) {
   const runs = createSyncRunsRepo(db);
   const catalog = createCatalogService(db);
   const staleSeconds = deps.staleSeconds ?? STALE_AFTER_SECONDS;
+  const supportEmail = deps.supportEmail ?? 'support@pulsescore.app';
 
   /** Starts a full import unless one is running; answers the running one in that case. */
   async function request(orgId: string, kind: 'initial' | 'manual', userId: string | null) {
@@ -130,11 +86,17 @@ export function createSyncService(deps: SyncDeps) {
         ...deps.retry,
         signal,
         gate,
-        onRetry: (err, attempt, delay) =>
+        onRetry: async (err, attempt, delay) => {
           logger.warn(
             { stream: name, attempt, delay, status: (err as { statusCode?: number }).statusCode },
             'Stripe call failed; retrying',
-          ),
+          );
+          // The status says why nothing moves; a page that arrives clears it. A status that cannot be written
+          // does not stop the sync.
+          await runs
+            .noteRetry(run.id, token, { reason: retryReason(err), attempt, nextAttemptAt: new Date(Date.now() + delay).toISOString() })
+            .catch((e: unknown) => logger.warn({ err: e }, 'could not record a sync retry'));
+        },
       });
     const ctx = { db, orgId: run.org_id, runId: run.id, call, catalog };
     // The next page is fetched while the current one is written. The fetch settles into a value and never
@@ -178,7 +140,14 @@ export function createSyncService(deps: SyncDeps) {
     const run = await runs.claim(runId, token, staleSeconds);
     if (!run) return;
     if (!deps.platform) {
-      await runs.finish(runId, 'failed', 'failed', 'Stripe is not configured on this server.', token);
+      await runs.finish(
+        runId,
+        'failed',
+        'failed',
+        'Stripe is not configured on this server.',
+        token,
+        `Contact support at ${supportEmail}.`,
+      );
       return;
     }
     const stripe = deps.platform.client;
@@ -224,9 +193,16 @@ export function createSyncService(deps: SyncDeps) {
       const last = meta.attempt >= meta.maxAttempts || isPermanent(err);
       logger.error({ runId, orgId: run.org_id, err, final: last }, 'Stripe sync failed');
       if (last) {
-        await runs.finish(runId, 'failed', 'failed', describeFailure(err), token);
+        const { error, advice } = describeFailure(err, supportEmail);
+        await runs.finish(runId, 'failed', 'failed', error, token, advice);
         return;
       }
+      // The job is tried again after its back-off, from the saved cursors: the status says so meanwhile.
+      await runs.noteRetry(runId, token, {
+        reason: `${retryReason(err)}; the sync resumes where it stopped`,
+        attempt: meta.attempt,
+        nextAttemptAt: new Date(Date.now() + jobBackoffMs(meta.attempt)).toISOString(),
+      });
       await runs.release(runId, token);
       throw err;
     } finally {
@@ -243,13 +219,38 @@ export function createSyncService(deps: SyncDeps) {
     return stale.length;
   }
 
+  /** The current or last run as `userId` sees it (their dismissal; a finished run is moot once Stripe is disconnected). */
+  async function progress(orgId: string, userId: string | null) {
+    const run = await runs.latest(orgId);
+    if (!run) return null;
+    const [skipped, previous, connection] = await Promise.all([
+      (run.counts.skipped ?? 0) > 0 ? runs.skipped(run.id, 20) : [],
+      run.status === 'running' ? runs.previousCounts(orgId, run.id) : null,
+      db.selectFrom('stripe_connections').select(['status', 'disconnected_at']).where('org_id', '=', orgId).executeTakeFirst(),
+    ]);
+    const disconnectedSince =
+      connection?.status === 'disconnected' &&
+      connection.disconnected_at &&
+      run.finished_at &&
+      connection.disconnected_at >= run.finished_at;
+    const dismissed = run.status !== 'running' && (Boolean(disconnectedSince) || (userId !== null && run.dismissed_by.includes(userId)));
+    return runDto(run, { skipped, previous, dismissed });
+  }
+
   return {
     request,
     execute,
     recoverStale,
-    async progress(orgId: string) {
-      const run = await runs.latest(orgId);
-      return run ? runDto(run, (run.counts.skipped ?? 0) > 0 ? await runs.skipped(run.id, 20) : []) : null;
+    progress,
+    /** Hides a run's banner for the signed-in user; answers the status as they now see it. */
+    async dismiss(ctx: OrgContext, runId: string) {
+      if (ctx.userId === null) {
+        // Another organization's run is not found, whoever asks; an API key has no banner of its own.
+        if (!(await runs.byIdInOrg(ctx.orgId, runId))) throw notFound('Sync');
+        throw forbidden('API keys cannot dismiss a sync message; sign in as a user.', 'user_required');
+      }
+      if (!(await runs.dismiss(ctx.orgId, runId, ctx.userId))) throw notFound('Sync');
+      return progress(ctx.orgId, ctx.userId);
     },
   };
 }
