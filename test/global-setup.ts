@@ -11,6 +11,8 @@ declare module 'vitest' {
     adminDatabaseUrl: string;
     /** A migrated database that each test file copies. */
     templateDatabase: string;
+    /** What this run's test databases are named with, so that runs side by side never drop each other's. */
+    testDatabasePrefix: string;
   }
 }
 
@@ -36,13 +38,28 @@ export default async function setup(project: TestProject) {
   await migrate(withDatabase(adminUrl, template), logger);
   project.provide('adminDatabaseUrl', adminUrl);
   project.provide('templateDatabase', template);
+  const prefix = `ps_test_${process.pid}_`;
+  project.provide('testDatabasePrefix', prefix);
 
   return async () => {
+    // This run's databases, and those of runs whose process is gone (killed before cleaning up); never those of a
+    // run still going on beside this one.
     const { rows } = await admin.query<{ datname: string }>(
-      `select datname from pg_database where datname like 'ps_test_%' or datname = $1`,
-      [template],
+      `select datname from pg_database where datname like 'ps_test_%' or datname like 'ps_template_%'`,
     );
-    for (const { datname } of rows) await admin.query(`drop database if exists ${datname} with (force)`);
+    const ownerAlive = (name: string) => {
+      const pid = Number(/^ps_(?:test|template)_(\d+)(?:_|$)/.exec(name)?.[1]);
+      if (!pid || pid === process.pid) return false;
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (const { datname } of rows)
+      if (datname.startsWith(prefix) || datname === template || !ownerAlive(datname))
+        await admin.query(`drop database if exists ${datname} with (force)`);
     await admin.end();
     await embedded?.stop();
   };

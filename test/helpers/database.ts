@@ -21,7 +21,7 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 
 /** A fresh, fully migrated database for one test file. */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `ps_test_${randomBytes(6).toString('hex')}`;
+  const name = `${inject('testDatabasePrefix')}${randomBytes(6).toString('hex')}`;
   await admin((c) => c.query(`create database ${name} template ${inject('templateDatabase')}`));
   return {
     name,

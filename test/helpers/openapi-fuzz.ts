@@ -135,7 +135,9 @@ export function build(c: Case, pools: (name: string) => string[]): BuiltRequest 
     texts[c.spoil.pick % Math.max(1, texts.length)]?.((text) => `${text.slice(0, 1)}\u0000${text.slice(1)}`);
   }
   let i = 0;
-  const pathname = c.op.path.replace(/\{[^}]+\}/g, () => encodeURIComponent(wire(values[i++])));
+  // A lone surrogate cannot be sent in a URL (encodeURIComponent throws): it goes as U+FFFD, as a browser sends it.
+  const wellFormed = (text: string) => text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+  const pathname = c.op.path.replace(/\{[^}]+\}/g, () => encodeURIComponent(wellFormed(wire(values[i++]))));
   const search = new URLSearchParams(query).toString();
   const raw = c.spoil?.in === 'raw';
   const withBody = c.op.body !== null || (raw && ['POST', 'PUT', 'PATCH'].includes(c.op.method));
