@@ -47,10 +47,20 @@ const EXCLUDED: Record<string, Case['who'][]> = {
  * operation's description. The fuzz skips the no-400 check only when the rule is actually broken.
  */
 const scoringRules = (body: any) =>
-  Object.values(body?.weights ?? {}).some((w) => Number(w) > 0) && body.thresholds.yellow < body.thresholds.green;
+  Object.entries(body?.weights ?? {}).some(([f, w]) => f !== 'sentiment' && Number(w) > 0) &&
+  body.thresholds.yellow < body.thresholds.green;
+/**
+ * Segment requires userId or anonymousId on every message (answered 400, as Segment does); a timestamp, when
+ * given, is after 2000-01-01.
+ */
+const segmentRules = (body: any) =>
+  ['userId', 'anonymousId'].some((k) => body?.[k] !== undefined && body[k] !== null) &&
+  (typeof body?.timestamp !== 'string' || Date.parse(body.timestamp) >= Date.UTC(2000, 0, 1));
 const CROSS_FIELD_RULES: Record<string, (body: unknown) => boolean> = {
   'PUT /api/v1/scoring/config': scoringRules,
   'POST /api/v1/scoring/preview': scoringRules,
+  'POST /api/v1/scoring/backtest/preview': (body: any) => scoringRules(body?.config),
+  ...Object.fromEntries(['identify', 'track', 'group', 'page', 'screen'].map((t) => [`POST /v1/${t}`, segmentRules])),
 };
 
 /**

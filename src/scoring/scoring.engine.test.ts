@@ -40,7 +40,7 @@ describe('the guide’s worked examples', () => {
     expect(result.factors.find((f) => f.name === 'payment_recency')!.explanation).toBe(
       'Last successful payment 3 days ago; expected every 30 days.',
     );
-    expect(result.absent.map((a) => a.name)).toEqual(['usage', 'support']);
+    expect(result.absent.map((a) => a.name)).toEqual(['usage', 'support', 'sentiment']);
   });
 
   it('red: last successful payment 45 days ago, past due, 3 failed payments in 30 days', () => {
@@ -68,7 +68,7 @@ describe('the guide’s worked examples', () => {
     expect(result.score).toBeNull();
     expect(result.level).toBeNull();
     expect(result.explanation).toMatch(/at least one billing event/);
-    expect(result.absent.map((a) => a.name)).toEqual(['payment_recency', 'mrr_trend', 'failed_payments', 'usage', 'support']);
+    expect(result.absent.map((a) => a.name)).toEqual(['payment_recency', 'mrr_trend', 'failed_payments', 'usage', 'support', 'sentiment']);
   });
 });
 
@@ -119,7 +119,7 @@ describe('factors', () => {
     expect(scoringConfigSchema.safeParse(DEFAULT_CONFIG).success).toBe(true);
     const noWeight = scoringConfigSchema.safeParse({
       ...DEFAULT_CONFIG,
-      weights: { payment_recency: 0, mrr_trend: 0, failed_payments: 0, usage: 0, support: 0 },
+      weights: { payment_recency: 0, mrr_trend: 0, failed_payments: 0, usage: 0, support: 0, sentiment: 0 },
     });
     expect(noWeight.error?.issues[0]?.message).toMatch(/at least one weight/);
     const inverted = scoringConfigSchema.safeParse({ ...DEFAULT_CONFIG, thresholds: { green: 40, yellow: 70 } });

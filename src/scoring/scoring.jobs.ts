@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineJob, type ScheduleDefinition } from '../jobs/jobs.registry.js';
 
-export const RESCORE_REASONS = ['sync', 'webhook', 'config', 'daily', 'manual'] as const;
+export const RESCORE_REASONS = ['sync', 'webhook', 'config', 'daily', 'manual', 'usage'] as const;
 export type RescoreReason = (typeof RESCORE_REASONS)[number];
 
 /**

@@ -4,7 +4,8 @@ import { scoringConfigSchema } from './scoring.config.js';
 // Two rules JSON Schema cannot state are checked too (400 validation_failed); the description says them.
 export const scoringConfigBody = scoringConfigSchema.meta({
   id: 'ScoringConfig',
-  description: 'At least one weight must be above 0, and the thresholds must satisfy 0 < yellow < green ≤ 100.',
+  description:
+    'At least one weight besides sentiment must be above 0 (a sentiment weight left out is 5), and the thresholds must satisfy 0 < yellow < green ≤ 100.',
 });
 
 const distribution = z.object({ green: z.number(), yellow: z.number(), red: z.number(), none: z.number() });
