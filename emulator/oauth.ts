@@ -21,12 +21,14 @@ function page(res: ServerResponse, status: number, html: string): void {
   res.end(html);
 }
 
-const STYLE = `body{font-family:-apple-system,Segoe UI,Roboto,sans-serif;background:#f6f9fc;color:#1a1f36;margin:0}
-.card{max-width:440px;margin:48px auto;background:#fff;border-radius:12px;box-shadow:0 2px 12px rgba(0,0,0,.08);padding:32px}
-.brand{color:#635bff;font-weight:700;font-size:20px;margin-bottom:8px}h1{font-size:20px;margin:8px 0 16px}
-ul{padding-left:20px;line-height:1.7}select{width:100%;padding:8px;margin:4px 0 16px;font-size:15px}
-.row{display:flex;gap:12px;margin-top:24px}button{flex:1;padding:12px;border-radius:8px;font-size:15px;font-weight:600;cursor:pointer}
-.allow{background:#635bff;color:#fff;border:0}.cancel{background:#fff;border:1px solid #c1c9d2;color:#1a1f36}.muted{color:#697386;font-size:13px}`;
+const STYLE = `*{box-sizing:border-box}body{font-family:-apple-system,Segoe UI,Roboto,sans-serif;background:#f6f9fc;color:#1a1f36;margin:0;padding:16px}
+.card{max-width:480px;margin:32px auto;background:#fff;border-radius:12px;box-shadow:0 2px 12px rgba(0,0,0,.08);padding:24px}
+.brand{color:#635bff;font-weight:700;font-size:20px;margin-bottom:8px}h1{font-size:20px;margin:8px 0 16px;overflow-wrap:anywhere}
+ul{padding-left:20px;line-height:1.7}fieldset{border:0;margin:0 0 16px;padding:0}legend{font-weight:600;margin-bottom:6px}
+.account{display:flex;gap:10px;align-items:flex-start;border:1px solid #c1c9d2;border-radius:8px;padding:10px 12px;margin-top:6px;cursor:pointer;line-height:1.4}
+.account input{margin-top:3px;flex:none}.account span{min-width:0;overflow-wrap:anywhere}.account small{display:block;color:#4f566b;font-size:13px}
+.row{display:flex;flex-wrap:wrap;gap:12px;margin-top:24px}button{flex:1 1 140px;padding:12px;border-radius:8px;font-size:15px;font-weight:600;cursor:pointer}
+.allow{background:#635bff;color:#fff;border:0}.cancel{background:#fff;border:1px solid #c1c9d2;color:#1a1f36}.muted{color:#4f566b;font-size:13px}`;
 
 /** The Connect consent screen: pick the account, read the permissions, then Allow access or Cancel. */
 function consentPage(emulator: EmulatorContext, query: URLSearchParams): string {
@@ -35,17 +37,21 @@ function consentPage(emulator: EmulatorContext, query: URLSearchParams): string 
   const hidden = ['client_id', 'redirect_uri', 'state', 'scope', 'response_type']
     .map((k) => (query.get(k) === null ? '' : `<input type="hidden" name="${k}" value="${escapeHtml(query.get(k)!)}">`))
     .join('');
+  // One choice per account, whole on any screen (a <select> cuts long names off: "…(tes").
   const options = accounts
-    .map((a) => `<option value="${a.id}">${escapeHtml(a.name)} — ${a.id}${a.livemode ? '' : ' (test mode)'}</option>`)
+    .map(
+      (a, i) =>
+        `<label class="account"><input type="radio" name="account" value="${a.id}"${i === 0 ? ' checked' : ''}><span>${escapeHtml(a.name)}${a.livemode ? '' : ' (test mode)'}<small>${a.id}</small></span></label>`,
+    )
     .join('');
   const permissions =
     scope === 'read_only'
       ? '<li>Read your customers, subscriptions, invoices and payments</li><li>Read your products, prices and coupons</li><li>Receive events about changes to this data</li><li><strong>No</strong> permission to create charges, refund payments or change anything</li>'
       : '<li>Read and write all of your Stripe data</li>';
-  return `<!doctype html><html><head><meta charset="utf-8"><title>Connect to ${escapeHtml(emulator.platform.name)}</title><style>${STYLE}</style></head>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Connect to ${escapeHtml(emulator.platform.name)}</title><style>${STYLE}</style></head>
 <body><div class="card"><div class="brand">stripe</div><h1>${escapeHtml(emulator.platform.name)} would like to connect to your Stripe account</h1>
 <form method="post" action="/oauth/authorize">${hidden}
-<label for="account">Account to connect</label><select id="account" name="account">${options}</select>
+<fieldset><legend>Account to connect</legend>${options}</fieldset>
 <p><strong>${scope === 'read_only' ? 'Read-only access' : 'Full access'}</strong> — ${escapeHtml(emulator.platform.name)} will be able to:</p><ul>${permissions}</ul>
 <div class="row"><button class="cancel" type="submit" name="decision" value="deny">Cancel</button><button class="allow" type="submit" name="decision" value="allow">Allow access</button></div>
 <p class="muted">This is the PulseScore Stripe emulator: no real Stripe account is involved.</p></form></div></body></html>`;

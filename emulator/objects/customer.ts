@@ -9,6 +9,10 @@ export interface CustomerInput {
   currency?: string | null;
   metadata?: Metadata;
   created?: number;
+  /** A card source (`card_…`) made from a token at creation: the legacy default. */
+  defaultSource?: string | null;
+  /** `invoice_settings.default_payment_method` (`pm_…`): what subscriptions and invoices charge. */
+  defaultPaymentMethod?: string | null;
 }
 
 export function buildCustomer(ctx: BuildContext, input: CustomerInput) {
@@ -19,7 +23,7 @@ export function buildCustomer(ctx: BuildContext, input: CustomerInput) {
     balance: 0,
     created: input.created ?? ctx.now,
     currency: input.currency ?? null,
-    default_source: null,
+    default_source: input.defaultSource ?? null,
     delinquent: false,
     description: input.description ?? null,
     discount: null,
@@ -27,7 +31,7 @@ export function buildCustomer(ctx: BuildContext, input: CustomerInput) {
     invoice_prefix: ctx.ids.token(8).toUpperCase(),
     invoice_settings: {
       custom_fields: null,
-      default_payment_method: null,
+      default_payment_method: input.defaultPaymentMethod ?? null,
       footer: null,
       rendering_options: null,
     },

@@ -140,6 +140,14 @@ function parseTrialEnd(ctx: RequestContext): number | 'now' | undefined {
   return t;
 }
 
+/** `default_payment_method`: a PaymentMethod id (the emulator keeps none, so only its form is checked); '' clears it. */
+function paymentMethodParam(ctx: RequestContext): string | null | undefined {
+  const pm = nullableStr(ctx.params, 'default_payment_method');
+  if (pm && !pm.startsWith('pm_'))
+    throw new StripeApiError(400, 'invalid_request_error', `No such PaymentMethod: '${pm}'`, 'resource_missing', 'default_payment_method');
+  return pm;
+}
+
 export function registerSubscriptions(router: Router) {
   router.on('POST', '/v1/subscriptions', (ctx) => {
     allowOnly(ctx.params, [
@@ -193,6 +201,7 @@ export function registerSubscriptions(router: Router) {
       description: nullableStr(ctx.params, 'description'),
       billing_mode: billingMode,
     }) as StripeObject;
+    sub.default_payment_method = paymentMethodParam(ctx) ?? null;
     ctx.account.store.put(sub);
     ctx.emulator.emit(ctx.account, 'customer.subscription.created', sub);
     const { invoice } = billPeriod(ctx.emulator, ctx.account, sub, {
@@ -258,6 +267,8 @@ export function registerSubscriptions(router: Router) {
       );
     }
     const after = clone(before);
+    const pm = paymentMethodParam(ctx);
+    if (pm !== undefined) after.default_payment_method = pm;
     const now = ctx.emulator.now();
     const rawItems = arrayOf(ctx.params, 'items');
     if (rawItems) {

@@ -272,6 +272,8 @@ export function generateScenario(options: {
       created: sub ? String(sub.start) : days(r.int(1, 300)),
       metadata: r.chance(0.3) ? { crm_id: `CRM-${10000 + i}`, segment: r.pick(['smb', 'mid-market', 'enterprise']) } : undefined,
       persona: { kind, expected: PERSONAS[kind].expected, note: PERSONAS[kind].note },
+      // Every other trial has no card on file yet (by position, so the random sequence is unchanged).
+      ...(kind === 'trialing' && i % 2 === 1 ? { payment_method: 'none' as const } : {}),
       subscriptions: sub ? [sub, ...(options.addOnRate && r.chance(options.addOnRate) ? [addOn(sub, r)] : [])] : [],
       charges,
     });

@@ -58,6 +58,10 @@ export function loadScenario(emulator: EmulatorContext, scenario: Scenario): Loa
         email: c.email ?? null,
         metadata: c.metadata ?? {},
         created: ctx.now,
+        defaultPaymentMethod:
+          (c.payment_method ?? (c.subscriptions.length > 0 || c.charges.length > 0 ? 'card' : 'none')) === 'card'
+            ? ctx.ids.id('pm', 24)
+            : null,
       }) as StripeObject;
       account.store.put(customer);
       for (const s of c.subscriptions) loadSubscription(emulator, account, catalog, customer, s, now);

@@ -175,6 +175,11 @@ const customer = z.strictObject({
   created: timeSchema.optional(),
   metadata,
   persona: personaSchema.optional(),
+  /**
+   * Whether a card is on file (`invoice_settings.default_payment_method`). Default: a card when the customer has
+   * a subscription or a charge; a trial without one is what "card missing" alerts are for.
+   */
+  payment_method: z.enum(['card', 'none']).optional(),
   subscriptions: z.array(subscription).default([]),
   charges: z.array(charge).default([]),
   invoices: z.array(invoice).default([]),

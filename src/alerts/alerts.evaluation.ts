@@ -108,7 +108,7 @@ export function createAlertEvaluation(deps: AlertsDeps) {
               { ...alertEvent, orgId: event.org_id },
               customer,
               decision.situation,
-              describe(s, rule.name, customer, facts, alertEvent),
+              describe(s, rule.name, customer, facts, alertEvent, now),
             );
           }
           if (fired || decision.active !== (state?.active ?? false))

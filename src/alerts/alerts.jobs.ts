@@ -26,4 +26,15 @@ export const weeklyDigestJob = defineJob({
   key: () => 'alerts.weekly-digest',
 });
 
-export const alertSchedules: ScheduleDefinition[] = [{ job: weeklyDigestJob, pattern: '0 8 * * 1', payload: {} }];
+/** Trials ending soon become `trial.ending` events (see `alerts.trials.ts`), then are evaluated. */
+export const trialWatchJob = defineJob({
+  name: 'alerts.trial-watch',
+  payload: z.object({}),
+  maxAttempts: 3,
+  key: () => 'alerts.trial-watch',
+});
+
+export const alertSchedules: ScheduleDefinition[] = [
+  { job: weeklyDigestJob, pattern: '0 8 * * 1', payload: {} },
+  { job: trialWatchJob, pattern: '7 * * * *', payload: {} },
+];

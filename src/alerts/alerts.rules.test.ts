@@ -140,3 +140,49 @@ describe('alert rules', () => {
     expect(a.situation).toBe(b.situation);
   });
 });
+
+describe('trial rules', () => {
+  const DAY = 86_400;
+  const inDays = (d: number) => Math.floor(NOW.getTime() / 1000) + d * DAY;
+  const trial = (days: number, hasPaymentMethod: boolean, over: Record<string, unknown> = {}) =>
+    event('trial.ending', { subscriptionId: 'sub_1', trialEnd: inDays(days), hasPaymentMethod, planName: 'Pro', ...over });
+  const decideTrial = (spec: RuleSpec, e: AlertEvent) => decide(spec, e, facts({ score: null, level: null }), fresh, NOW);
+  const ending = rule({ kind: 'trial_ending', params: { days: 3 } });
+  const noCard = rule({ kind: 'trial_card_missing', params: { days: 3 } });
+
+  it.each<[string, RuleSpec, AlertEvent, boolean]>([
+    ['ending in 2 days, card on file: "trial ending" fires', ending, trial(2, true), true],
+    ['ending in 2 days, card on file: "card missing" stays quiet', noCard, trial(2, true), false],
+    ['ending in 2 days, no card: both fire', noCard, trial(2, false), true],
+    ['ending in 2 days, no card: "trial ending" too', ending, trial(2, false), true],
+    ['ending in exactly 3 days: inside the window', ending, trial(3, true), true],
+    ['ending in 10 days: outside a 3-day window', ending, trial(10, false), false],
+    ['ending in 10 days: inside a 14-day window', rule({ kind: 'trial_ending', params: { days: 14 } }), trial(10, true), true],
+    ['no window set: 3 days by default', rule({ kind: 'trial_card_missing', params: {} }), trial(3, false), true],
+    ['no window set, 4 days left: quiet', rule({ kind: 'trial_card_missing', params: {} }), trial(4, false), false],
+    ['already ended: quiet', ending, trial(-1, false), false],
+    ['a malformed event: quiet', ending, trial(2, false, { trialEnd: 'soon' }), false],
+    ['another event type: quiet', ending, event('score.changed'), false],
+  ])('%s', (_, spec, e, fires) => {
+    expect(decideTrial(spec, e).fire).toBe(fires);
+  });
+
+  it('fires once per trial: the situation is the subscription and its trial end, whatever day it is seen', () => {
+    const a = decideTrial(noCard, trial(3, false));
+    const b = decideTrial(noCard, { ...trial(2, false), payload: { ...trial(3, false).payload } });
+    expect(a.situation).toBe(`trial_card_missing:sub_1:${inDays(3)}`);
+    expect(b.situation).toBe(a.situation);
+    // An extended trial is a new one.
+    expect(decideTrial(noCard, trial(2, false)).situation).not.toBe(a.situation);
+  });
+
+  it('respects the MRR filter and the cooldown', () => {
+    expect(
+      decide(rule({ kind: 'trial_ending', params: { days: 3 }, minMrr: 500 }), trial(2, true), facts({ mrrMajor: 100 }), fresh, NOW).fire,
+    ).toBe(false);
+    const recent = { active: false, lastFiredAt: new Date(NOW.getTime() - 60_000) };
+    expect(
+      decide(rule({ kind: 'trial_ending', params: { days: 3 }, cooldownMinutes: 60 }), trial(2, true), facts(), recent, NOW).fire,
+    ).toBe(false);
+  });
+});

@@ -54,7 +54,29 @@ export const TRIGGERS: Record<AlertKind, string[]> = {
   risk_level: ['risk_level.changed', 'score.changed'],
   payment_failed: ['payment.failed'],
   subscription_canceled: ['subscription.canceled'],
+  trial_ending: ['trial.ending'],
+  trial_card_missing: ['trial.ending'],
 };
+
+/** Days before the end of a trial that a trial rule warns, unless it says otherwise. */
+export const TRIAL_DEFAULT_DAYS = 3;
+const DAY_MS = 86_400_000;
+
+/** What the trial watch (`alerts.trials.ts`) puts in a `trial.ending` event. */
+interface TrialFacts {
+  subscriptionId: string;
+  /** Unix seconds. */
+  trialEnd: number;
+  hasPaymentMethod: boolean;
+}
+
+function trialFacts(payload: Record<string, unknown>): TrialFacts | null {
+  const { subscriptionId, trialEnd, hasPaymentMethod } = payload;
+  if (typeof subscriptionId !== 'string' || typeof trialEnd !== 'number' || typeof hasPaymentMethod !== 'boolean') return null;
+  return { subscriptionId, trialEnd, hasPaymentMethod };
+}
+
+const daysLeft = (trialEnd: number, now: Date) => Math.max(0, Math.ceil((trialEnd * 1000 - now.getTime()) / DAY_MS));
 
 const RANK = { green: 0, yellow: 1, red: 2 } as const;
 
@@ -96,6 +118,16 @@ export function decide(rule: RuleSpec, event: AlertEvent, facts: CustomerFacts, 
     return { fire, situation: fire ? `${rule.kind}:${subject}` : null, active: state.active };
   }
 
+  if (rule.kind === 'trial_ending' || rule.kind === 'trial_card_missing') {
+    // Once per trial (its end date: a trial that is extended is a new one) and rule, inside the rule's window.
+    const trial = trialFacts(event.payload);
+    if (!trial || trial.trialEnd * 1000 <= now.getTime()) return keep;
+    if (daysLeft(trial.trialEnd, now) > (rule.params.days ?? TRIAL_DEFAULT_DAYS)) return keep;
+    if (rule.kind === 'trial_card_missing' && trial.hasPaymentMethod) return keep;
+    const fire = bigEnough && cooled;
+    return { fire, situation: fire ? `${rule.kind}:${trial.subscriptionId}:${trial.trialEnd}` : null, active: state.active };
+  }
+
   const where = position(rule, facts);
   if (where === 'outside') return { fire: false, situation: null, active: false };
   if (where === 'between' || state.active) return keep;
@@ -112,6 +144,7 @@ export function describe(
   customer: { name: string | null; email: string | null },
   facts: CustomerFacts,
   event: AlertEvent,
+  now: Date = new Date(),
 ) {
   const who = customer.name ?? customer.email ?? 'A customer';
   const score = facts.score === null ? 'no score' : `score ${facts.score}`;
@@ -132,6 +165,21 @@ export function describe(
       const code = typeof event.payload.failureCode === 'string' ? event.payload.failureCode.replace(/_/g, ' ') : 'declined';
       const message = typeof event.payload.failureMessage === 'string' ? ` ${event.payload.failureMessage}` : '';
       return { title: `${who}: payment failed (${code})`, body: `A payment by ${who} failed.${message} Current ${score}.` };
+    }
+    case 'trial_ending':
+    case 'trial_card_missing': {
+      const trial = trialFacts(event.payload);
+      const left = trial ? daysLeft(trial.trialEnd, now) : null;
+      const when = left === null ? 'soon' : left <= 1 ? 'within a day' : `in ${left} days`;
+      const plan = typeof event.payload.planName === 'string' ? ` of ${event.payload.planName}` : '';
+      if (trial && !trial.hasPaymentMethod)
+        return {
+          title: `${who}: trial ends ${when}, no card on file`,
+          body:
+            `The trial${plan} by ${who} ends ${when} and no payment method is on file: unless one is added, Stripe ` +
+            `cannot charge the first invoice (the subscription is canceled, paused or left unpaid, as its trial settings say).`,
+        };
+      return { title: `${who}: trial ends ${when}`, body: `The trial${plan} by ${who} ends ${when}; a card is on file.` };
     }
     case 'subscription_canceled':
       return {

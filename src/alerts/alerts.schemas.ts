@@ -1,6 +1,17 @@
 import { z } from 'zod';
 
-export const KINDS = ['score_below', 'score_drop', 'risk_level', 'payment_failed', 'subscription_canceled'] as const;
+/** How far ahead a trial rule may warn (the trial watch looks this far). */
+export const TRIAL_WINDOW_DAYS = 30;
+
+export const KINDS = [
+  'score_below',
+  'score_drop',
+  'risk_level',
+  'payment_failed',
+  'subscription_canceled',
+  'trial_ending',
+  'trial_card_missing',
+] as const;
 
 // Zod runs every check even after one failed, so these parse defensively.
 const parsed = (u: string) => (URL.canParse(u) ? new URL(u) : null);
@@ -60,7 +71,15 @@ const ruleFields = {
     .strictObject({
       threshold: z.number().int().min(1).max(100).optional().describe('score_below: alert when the score falls below this'),
       points: z.number().int().min(1).max(100).optional().describe('score_drop: a fall of at least this many points…'),
-      days: z.number().int().min(1).max(365).optional().describe('score_drop: …within this many days'),
+      days: z
+        .number()
+        .int()
+        .min(1)
+        .max(365)
+        .optional()
+        .describe(
+          'score_drop: …within this many days; trial_ending, trial_card_missing: this many days before the trial ends (1–30, default 3)',
+        ),
       level: z.enum(['red', 'yellow']).optional().describe('risk_level: alert when a customer becomes this level (yellow: or worse)'),
     })
     .default({}),
@@ -99,6 +118,8 @@ export function ruleProblems(rule: RuleInput): string | null {
   if (rule.kind === 'score_drop' && (p.points === undefined || p.days === undefined))
     return 'params: a "score drop" rule needs points (1–100) and days (1–365).';
   if (rule.kind === 'risk_level' && p.level === undefined) return 'params.level: a "risk level" rule needs level red or yellow.';
+  if ((rule.kind === 'trial_ending' || rule.kind === 'trial_card_missing') && p.days !== undefined && p.days > TRIAL_WINDOW_DAYS)
+    return `params.days: a trial rule warns at most ${TRIAL_WINDOW_DAYS} days before the trial ends.`;
   const c = rule.channels;
   if (c.email.length === 0 && !c.inApp && !c.slackWebhookUrl && !c.webhookUrl) return 'channels: choose at least one channel.';
   return null;

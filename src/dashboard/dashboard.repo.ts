@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema.js';
+import type { ChurnEvent } from '../revenue/churn.js';
 
 export interface RiskCounts {
   green: number;
@@ -71,6 +72,43 @@ export function createDashboardRepo(db: Kysely<Database>) {
         movement: r.movement,
         total: Number(r.total),
         count: Number(r.n),
+      }));
+    },
+
+    /**
+     * Churn movements of the MRR history in (since, until], each with the ended subscription of its customer and
+     * currency nearest in time (what the churn is put down to) and the customer's lifecycle churn.
+     */
+    async churnEvents(orgId: string, since: Date, until: Date): Promise<ChurnEvent[]> {
+      const rows = await sql<{
+        customer_id: string;
+        currency: string;
+        lost: string;
+        at: Date;
+        lifecycle_state: string | null;
+        lifecycle_churn: 'voluntary' | 'involuntary' | null;
+        sub_status: string | null;
+        cancellation_reason: string | null;
+      }>`
+        select h.customer_id, h.currency, -h.delta as lost, h.valid_from as at, c.lifecycle_state, c.lifecycle_churn,
+               s.status as sub_status, s.cancellation_reason
+        from mrr_history h
+        join customers c on c.id = h.customer_id and c.org_id = h.org_id
+        left join lateral (
+          select s.status, s.cancellation_reason from subscriptions s
+          where s.org_id = h.org_id and s.stripe_customer_id = c.external_id and lower(s.currency) = h.currency
+            and s.status in ('canceled', 'unpaid', 'incomplete_expired')
+          order by abs(extract(epoch from coalesce(s.ended_at, s.canceled_at, s.updated_at) - h.valid_from)), s.id
+          limit 1
+        ) s on true
+        where h.org_id = ${orgId} and h.movement = 'churn' and h.valid_from > ${since} and h.valid_from <= ${until}`.execute(db);
+      return rows.rows.map((r) => ({
+        customerId: r.customer_id,
+        currency: r.currency,
+        lost: Number(r.lost),
+        at: new Date(r.at).getTime() / 1000,
+        subscription: r.sub_status ? { status: r.sub_status, cancellationReason: r.cancellation_reason } : null,
+        customerChurn: r.lifecycle_state === 'churned' ? r.lifecycle_churn : null,
       }));
     },
 

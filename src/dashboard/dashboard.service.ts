@@ -4,6 +4,9 @@ import type { Database } from '../db/schema.js';
 import { toMajor } from '../revenue/mrr.js';
 import { explainScore } from '../scoring/scoring.engine.js';
 import { createScoringRepo } from '../scoring/scoring.repo.js';
+import { type CurrencyContext, createCurrencyReader, presentConversion } from '../currencies/currencies.service.js';
+import { splitChurn } from '../revenue/churn.js';
+import { dayOf } from '../revenue/exchange-rates.js';
 import { createDashboardRepo, type RiskCounts, type ScoreState } from './dashboard.repo.js';
 
 const DAY = 86_400_000;
@@ -20,11 +23,65 @@ const riskDiff = (now: RiskCounts, then: ScoreState | null): RiskCounts | null =
       }
     : null;
 const monthStart = (d: Date, back: number) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - back, 1));
+const CHURN_WINDOWS = [30, 90];
+const perCurrency = (byCurrency: Record<string, number>) =>
+  Object.entries(byCurrency)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([currency, amount]) => ({ currency, amount, display: toMajor(amount, currency) }));
 
 export function createDashboardService(deps: { db: Kysely<Database>; now?: () => number }) {
   const repo = createDashboardRepo(deps.db);
   const scoring = createScoringRepo(deps.db);
+  const currencies = createCurrencyReader(deps.db);
   const clock = deps.now ?? Date.now;
+
+  /**
+   * Today's MRR in the reporting currency: its own MRR plus other currencies converted with today's rates, each
+   * beside its own amount; those without a rate left out, with the customers paying in them. The changes are at
+   * today's rates too (constant currency), so that a rate never shows up as growth.
+   */
+  async function headline(
+    orgId: string,
+    money: CurrencyContext,
+    now: Record<string, number>,
+    m7: Record<string, number>,
+    m30: Record<string, number>,
+  ) {
+    const conversion = money.convert(now);
+    if (!conversion) return null;
+    const { total, customers } = await currencies.repo.payingIn(
+      orgId,
+      conversion.leftOut.map((p) => p.currency),
+      10,
+    );
+    const reasons = new Map(conversion.leftOut.map((p) => [p.currency, p.reason!]));
+    return {
+      ...presentConversion(conversion),
+      change7d: conversion.amount - money.convert(m7)!.amount,
+      change30d: conversion.amount - money.convert(m30)!.amount,
+      leftOutCustomers: {
+        total,
+        customers: customers.map((c) => ({ ...c, display: toMajor(c.amount, c.currency), reason: reasons.get(c.currency)! })),
+      },
+    };
+  }
+
+  /** Churned customers and MRR lost over 30 and 90 days, voluntary and involuntary, per currency and in the reporting one. */
+  async function churn(orgId: string, money: CurrencyContext, now: Date) {
+    const events = await repo.churnEvents(orgId, new Date(now.getTime() - Math.max(...CHURN_WINDOWS) * DAY), now);
+    const bucket = (b: { customers: number; mrr: Record<string, number> }) => {
+      const converted = money.convert(b.mrr);
+      return { customers: b.customers, mrr: perCurrency(b.mrr), inReporting: converted ? presentConversion(converted) : null };
+    };
+    return {
+      currency: money.reporting.currency,
+      windows: splitChurn(events, now.getTime() / 1000, CHURN_WINDOWS).map((w) => ({
+        days: w.days,
+        voluntary: bucket(w.voluntary),
+        involuntary: bucket(w.involuntary),
+      })),
+    };
+  }
 
   return {
     async summary(ctx: OrgContext) {
@@ -32,7 +89,7 @@ export function createDashboardService(deps: { db: Kysely<Database>; now?: () =>
       const d7 = new Date(now.getTime() - 7 * DAY);
       const d30 = new Date(now.getTime() - 30 * DAY);
       const { orgId } = ctx;
-      const [scores, s7, s30, c7, c30, mrrNow, m7, m30, mostAtRisk, drops, config] = await Promise.all([
+      const [scores, s7, s30, c7, c30, mrrNow, m7, m30, mostAtRisk, drops, config, money] = await Promise.all([
         repo.currentScores(orgId),
         repo.scoresAt(orgId, d7),
         repo.scoresAt(orgId, d30),
@@ -44,17 +101,24 @@ export function createDashboardService(deps: { db: Kysely<Database>; now?: () =>
         repo.mostAtRisk(orgId, 10),
         repo.biggestDrops(orgId, d30, 10),
         scoring.config(orgId),
+        currencies.context(orgId, now.getTime()),
       ]);
+      const reporting = money.reporting.currency;
+      const [mrrHeadline, churnSplit] = await Promise.all([headline(orgId, money, mrrNow, m7, m30), churn(orgId, money, now)]);
       const atRisk = scores.risk.yellow + scores.risk.red;
       const atRiskThen = (s: ScoreState | null) => (s ? s.risk.yellow + s.risk.red : null);
-      // The main currency (largest MRR in major units) first: it is the one the dashboard headlines.
-      const currencies = [...new Set([...Object.keys(mrrNow), ...Object.keys(m7), ...Object.keys(m30)])].sort(
-        (a, b) => toMajor(mrrNow[b] ?? 0, b) - toMajor(mrrNow[a] ?? 0, a) || a.localeCompare(b),
+      // The reporting currency first (the one the dashboard headlines), then the others by code: amounts in
+      // different currencies are not compared.
+      const billed = [...new Set([...Object.keys(mrrNow), ...Object.keys(m7), ...Object.keys(m30)])].sort(
+        (a, b) => Number(b === reporting) - Number(a === reporting) || a.localeCompare(b),
       );
       return {
         asOf: now.toISOString(),
         customers: { value: scores.customers, change7d: scores.customers - c7, change30d: scores.customers - c30 },
-        mrr: currencies.map((currency) => {
+        reportingCurrency: money.reporting,
+        headline: mrrHeadline,
+        churn: churnSplit,
+        mrr: billed.map((currency) => {
           const value = mrrNow[currency] ?? 0;
           return {
             currency,
@@ -110,15 +174,27 @@ export function createDashboardService(deps: { db: Kysely<Database>; now?: () =>
     async mrrTrend(ctx: OrgContext, months: number) {
       const now = new Date(clock());
       const moments = [...Array.from({ length: months }, (_, i) => monthStart(now, months - 1 - i)), now];
-      const [series, moves] = await Promise.all([
+      const [series, moves, money] = await Promise.all([
         repo.mrrSeries(ctx.orgId, moments),
         repo.movements(ctx.orgId, monthStart(now, months - 1)),
+        currencies.context(ctx.orgId, now.getTime()),
       ]);
-      const points = moments.map((at) => ({
-        at: at.toISOString(),
-        month: at.toISOString().slice(0, 7),
-        byCurrency: Object.fromEntries(series.filter((s) => s.at.getTime() === at.getTime()).map((s) => [s.currency, s.mrr])),
-      }));
+      const points = moments.map((at) => {
+        const byCurrency = Object.fromEntries(series.filter((s) => s.at.getTime() === at.getTime()).map((s) => [s.currency, s.mrr]));
+        // Each moment at the rates in force on its own day: a rate is used from its date on, never before.
+        const converted = money.convert(byCurrency, dayOf(at.getTime()));
+        return {
+          at: at.toISOString(),
+          month: at.toISOString().slice(0, 7),
+          byCurrency,
+          inReporting: converted && {
+            amount: converted.amount,
+            display: converted.display,
+            complete: converted.complete,
+            leftOut: converted.leftOut.map((p) => ({ currency: p.currency, amount: p.amount, reason: p.reason! })),
+          },
+        };
+      });
       const byKey = new Map<
         string,
         { month: string; currency: string; new: number; expansion: number; contraction: number; churn: number; reactivation: number }
@@ -130,7 +206,7 @@ export function createDashboardService(deps: { db: Kysely<Database>; now?: () =>
         entry[m.movement as 'new'] += m.total;
         byKey.set(key, entry);
       }
-      return { points, movements: [...byKey.values()] };
+      return { reportingCurrency: money.reporting.currency, points, movements: [...byKey.values()] };
     },
   };
 }

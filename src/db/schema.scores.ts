@@ -33,7 +33,8 @@ export interface MrrHistoryTable {
   delta: ColumnType<string, number | string, number | string>;
 }
 
-export type AlertKind = 'score_below' | 'score_drop' | 'risk_level' | 'payment_failed' | 'subscription_canceled';
+export type AlertKind =
+  'score_below' | 'score_drop' | 'risk_level' | 'payment_failed' | 'subscription_canceled' | 'trial_ending' | 'trial_card_missing';
 export type AlertChannel = 'email' | 'in_app' | 'slack' | 'webhook';
 
 export interface AlertRulesTable {

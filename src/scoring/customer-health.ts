@@ -5,6 +5,7 @@ import { type Lifecycle, lifecycleOf } from './lifecycle.js';
 import { type InvoicePoints, invoicePoints, type MrrSegment, mrrSegments, valueAt } from '../revenue/mrr-steps.js';
 import type { ScoringConfig } from './scoring.config.js';
 import { type ComputedFactors, computeFactors, type ScoreResult, scoreFromFactors, TREND_DAYS } from './scoring.engine.js';
+import type { CustomerSignals } from './usage-factors.js';
 
 /**
  * From a customer's stored billing records to everything PulseScore derives from them: MRR now (per
@@ -34,6 +35,12 @@ export interface PaymentRecord {
   status: PaymentStatus;
   failure_code: string | null;
   paid_at: Date;
+  disputed?: boolean;
+}
+
+export interface DisputeRecord {
+  status: string;
+  opened_at: Date;
 }
 
 export interface InvoiceLineRecord {
@@ -57,6 +64,7 @@ export interface CustomerRecords {
   subscriptions: SubscriptionRecord[];
   payments: PaymentRecord[];
   invoices: InvoiceRecord[];
+  disputes?: DisputeRecord[];
   /**
    * When the customer last paid an invoice with money in it: a payment as much as a charge is, and the only one
    * an annual customer has among the last 90 days of charges.
@@ -66,6 +74,8 @@ export interface CustomerRecords {
   invoicePoints?: InvoicePoints;
   /** The open (latest) MRR segments stored by the previous computation, to keep their dates stable. */
   liveSince?: Record<string, { mrr: number; from: number }>;
+  /** Product usage (rollups), support tickets and the latest CSM sentiment, when the scoring service loaded them. */
+  signals?: CustomerSignals;
 }
 
 export interface CustomerHealth {
@@ -134,10 +144,15 @@ export function evaluateCustomer(records: CustomerRecords, now: number, config: 
   // recency only the latest matters, so the paid invoice stands in as one more success and nothing is counted twice.
   const paid = records.lastPaidInvoiceAt ?? null;
   const payments = [
-    ...records.payments.map((p) => ({ status: p.status, failureCode: p.failure_code, at: p.paid_at.getTime() / 1000 })),
-    ...(paid ? [{ status: 'succeeded' as const, failureCode: null, at: paid.getTime() / 1000 }] : []),
+    ...records.payments.map((p) => ({
+      status: p.status,
+      failureCode: p.failure_code,
+      at: p.paid_at.getTime() / 1000,
+      disputed: p.disputed ?? false,
+    })),
+    ...(paid ? [{ status: 'succeeded' as const, failureCode: null, at: paid.getTime() / 1000, disputed: false }] : []),
   ];
-  const successes = payments.filter((p) => p.status === 'succeeded').map((p) => p.at * 1000);
+  const successes = payments.filter((p) => p.status === 'succeeded' && !p.disputed).map((p) => p.at * 1000);
   const lifecycle = lifecycleOf(
     records.subscriptions.map((s) => ({
       status: s.status,
@@ -161,8 +176,10 @@ export function evaluateCustomer(records: CustomerRecords, now: number, config: 
         cancelAtPeriodEnd: s.cancel_at_period_end,
       })),
       mrr: hadRevenue && currency ? { current: amount, previous, currency } : null,
+      disputes: (records.disputes ?? []).map((d) => ({ status: d.status, at: d.opened_at.getTime() / 1000 })),
     },
     now,
+    records.signals,
   );
   return {
     mrr: { byCurrency: live, currency, amount, major: currency ? toMajor(amount, currency) : 0 },

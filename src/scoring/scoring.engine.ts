@@ -1,5 +1,7 @@
 import type { PaymentStatus } from '../db/schema.js';
 import { DEFAULT_CONFIG, FACTORS, type FactorName, riskLevel, type RiskLevel, type ScoringConfig } from './scoring.config.js';
+import { type DisputeInput, disputeRisk } from './dispute-risk.js';
+import { type CustomerSignals, sentimentFactor, supportFactor, usageFactor } from './usage-factors.js';
 
 /**
  * The health score: a pure function of a customer's billing data, the organization's configuration and the
@@ -14,6 +16,8 @@ export interface PaymentInput {
   failureCode: string | null;
   /** Unix seconds. */
   at: number;
+  /** A dispute was opened on it: whatever its status, it is not money the business can count on. */
+  disputed?: boolean;
 }
 
 export interface SubscriptionInput {
@@ -28,6 +32,8 @@ export interface CustomerBilling {
   subscriptions: SubscriptionInput[];
   /** Current MRR and MRR `trendDays` ago, in the customer's currency (minor units); null when never billed recurringly. */
   mrr: { current: number; previous: number; currency: string } | null;
+  /** The customer's disputes (see `dispute-risk.ts`). */
+  disputes?: DisputeInput[];
 }
 
 export interface FactorResult {
@@ -164,7 +170,8 @@ interface Computed {
 }
 
 function paymentRecency(input: CustomerBilling, now: number): Computed | string {
-  const successes = input.payments.filter((p) => p.status === 'succeeded');
+  // A fully refunded charge has its own status; a disputed one is not a success either.
+  const successes = input.payments.filter((p) => p.status === 'succeeded' && !p.disputed);
   if (successes.length === 0) return 'no successful payment yet';
   const last = Math.max(...successes.map((p) => p.at));
   const days = Math.max(0, (now - last) / DAY);
@@ -204,7 +211,8 @@ function failedPayments(input: CustomerBilling, now: number): Computed | string 
     if (p.status !== 'failed') break;
     consecutive++;
   }
-  const load = recent.reduce((sum, p) => sum + failureSeverity(p.failureCode), 0) + 0.5 * consecutive;
+  const disputes = disputeRisk(input.disputes, now);
+  const load = recent.reduce((sum, p) => sum + failureSeverity(p.failureCode), 0) + 0.5 * consecutive + disputes.load;
   const status = statusMultiplier(input.subscriptions);
   const codes = [...new Set(recent.map((p) => humanCode(p.failureCode)))];
   const base =
@@ -212,9 +220,10 @@ function failedPayments(input: CustomerBilling, now: number): Computed | string 
       ? 'No failed payments in the last 30 days'
       : `${plural(recent.length, 'failed payment')} in the last 30 days (${codes.join(', ')})`;
   const streak = consecutive > 1 ? `; ${consecutive} in a row` : '';
+  const disputed = disputes.clause ? `; ${disputes.clause}` : '';
   return {
     value: clamp01(failureValue(load) * status.multiplier),
-    explanation: `${base}${streak}${status.reason ? `; ${status.reason}` : ''}.`,
+    explanation: `${base}${streak}${disputed}${status.reason ? `; ${status.reason}` : ''}.`,
   };
 }
 
@@ -241,14 +250,16 @@ export interface AbsentFactor {
 }
 
 /** Every factor of one customer at `now` (unix seconds); sentences unrendered (see `renderSentence`). */
-export function computeFactors(input: CustomerBilling, now: number): ComputedFactors {
+export function computeFactors(input: CustomerBilling, now: number, signals: CustomerSignals = {}): ComputedFactors {
   const wrap = (c: Computed | string): ComputedFactor => (typeof c === 'string' ? { reason: c } : c);
   return {
     payment_recency: wrap(paymentRecency(input, now)),
     mrr_trend: wrap(mrrTrend(input)),
     failed_payments: wrap(failedPayments(input, now)),
-    usage: { reason: 'no product-usage data source connected' },
-    support: { reason: 'no support data source connected' },
+    // Product usage, support tickets and CSM sentiment: see usage-factors.ts.
+    usage: usageFactor(signals.usage),
+    support: supportFactor(signals.support, now),
+    sentiment: sentimentFactor(signals.sentiment, now),
   };
 }
 

@@ -143,7 +143,7 @@ export function createScoringRepo(db: Kysely<Database>) {
       const externals = customers.map((c) => c.external_id);
       const ofCustomers = sql<SqlBool>`stripe_customer_id = any(${externals})`;
       const needInvoices = customers.filter((c) => c.points === null).map((c) => c.external_id);
-      const [subs, payments, invoices, paidInvoices] = await Promise.all([
+      const [subs, payments, invoices, paidInvoices, disputes] = await Promise.all([
         db
           .selectFrom('subscriptions')
           .select([
@@ -167,7 +167,7 @@ export function createScoringRepo(db: Kysely<Database>) {
           .execute(),
         db
           .selectFrom('payments')
-          .select(['stripe_customer_id', 'status', 'failure_code', 'paid_at'])
+          .select(['stripe_customer_id', 'status', 'failure_code', 'paid_at', 'disputed'])
           .where('org_id', '=', orgId)
           .where(ofCustomers)
           .execute(),
@@ -184,15 +184,29 @@ export function createScoringRepo(db: Kysely<Database>) {
               .execute(db)
               .then((r) => r.rows),
         // A paid invoice is a payment too (annual customers have none among the charges of the last 90 days):
-        // the latest one with money in it, per customer.
+        // the latest one with money in it, per customer — unless its payment was disputed or refunded in full.
+        // At the current API version an invoice names its charge only through `invoice.payments` (which the sync
+        // does not expand), so the invoice's charge is the customer's charge of the same amount and currency made
+        // within a day of the invoice being paid.
         sql<{ customer: string; paid_at: Date }>`
-          select distinct on (stripe_customer_id) stripe_customer_id as customer, paid_at
-          from invoices
-          where org_id = ${orgId} and stripe_customer_id = any(${externals}) and status = 'paid' and amount_paid_cents > 0
-            and paid_at is not null
-          order by stripe_customer_id, paid_at desc`
+          select distinct on (i.stripe_customer_id) i.stripe_customer_id as customer, i.paid_at
+          from invoices i
+          where i.org_id = ${orgId} and i.stripe_customer_id = any(${externals}) and i.status = 'paid' and i.amount_paid_cents > 0
+            and i.paid_at is not null
+            and not exists (
+              select 1 from payments p
+              where p.org_id = i.org_id and p.stripe_customer_id = i.stripe_customer_id and (p.disputed or p.status = 'refunded')
+                and p.currency = i.currency and p.amount_cents = i.amount_paid_cents
+                and p.paid_at between i.paid_at - interval '1 day' and i.paid_at + interval '1 day')
+          order by i.stripe_customer_id, i.paid_at desc`
           .execute(db)
           .then((r) => r.rows),
+        db
+          .selectFrom('disputes')
+          .select(['stripe_customer_id', 'status', 'opened_at'])
+          .where('org_id', '=', orgId)
+          .where(ofCustomers)
+          .execute(),
       ]);
       const byExternal = new Map<string, CustomerRecords>();
       for (const c of customers) {
@@ -205,6 +219,10 @@ export function createScoringRepo(db: Kysely<Database>) {
       }
       for (const s of subs) byExternal.get(s.stripe_customer_id)?.subscriptions.push(s as SubscriptionRecord);
       for (const p of payments) byExternal.get(p.stripe_customer_id)?.payments.push(p as PaymentRecord);
+      for (const d of disputes) {
+        const rec = d.stripe_customer_id ? byExternal.get(d.stripe_customer_id) : undefined;
+        if (rec) (rec.disputes ??= []).push({ status: d.status, opened_at: d.opened_at });
+      }
       for (const i of paidInvoices) {
         const rec = byExternal.get(i.customer);
         if (rec) rec.lastPaidInvoiceAt = i.paid_at;

@@ -12,6 +12,7 @@ import { type ScoringConfig, scoringConfigSchema } from './scoring.config.js';
 import { type ComputedFactors, scoreFromFactors } from './scoring.engine.js';
 import { rescoreJob, type RescoreReason } from './scoring.jobs.js';
 import { createScoringRepo, type HistoryEntry, type ScoredCustomer, type StoredScore } from './scoring.repo.js';
+import { loadSignals } from './signals.repo.js';
 
 const BATCH = 1000;
 /** Customers re-combined per SQL statement after a configuration change. */
@@ -114,11 +115,13 @@ export function createScoringService(deps: ScoringDeps) {
   async function rescoreIds(orgId: string, ids: string[], reason: RescoreReason, config: ScoringConfig): Promise<number> {
     const startedAt = new Date(clock());
     const now = startedAt.getTime() / 1000;
-    const { records, stored } = await repo.records(orgId, ids, startedAt);
+    // Usage, support and sentiment come from their rollups, read beside the billing records.
+    const [{ records, stored }, signals] = await Promise.all([repo.records(orgId, ids, startedAt), loadSignals(db, orgId, ids, startedAt)]);
     const before = new Map(stored.map((s) => [s.id, s]));
     const computed: { s: ScoredCustomer; prev: StoredScore | undefined }[] = [];
     for (const [id, rec] of records) {
       if (computed.length % YIELD_EVERY === YIELD_EVERY - 1) await giveWay();
+      rec.signals = signals.get(id);
       const health = evaluateCustomer(rec, now, config);
       const s: ScoredCustomer = {
         id,
@@ -210,6 +213,14 @@ export function createScoringService(deps: ScoringDeps) {
     async rescoreCustomer(orgId: string, customerId: string, reason: RescoreReason): Promise<void> {
       await rescoreIds(orgId, [customerId], reason, await repo.config(orgId));
       await announce(orgId);
+    },
+    /** Some customers of an organization (e.g. those whose usage rollups changed), a batch at a time. */
+    async rescoreCustomers(orgId: string, customerIds: string[], reason: RescoreReason): Promise<number> {
+      const config = await repo.config(orgId);
+      let total = 0;
+      for (let i = 0; i < customerIds.length; i += BATCH) total += await rescoreIds(orgId, customerIds.slice(i, i + BATCH), reason, config);
+      await announce(orgId);
+      return total;
     },
     /**
      * Safety net for re-scores that were asked for but never ran (a crash between storing an event and scoring):

@@ -187,6 +187,22 @@ describe('a sync of a business as real Stripe accounts hold it', () => {
       .where('type', '=', 'payment.disputed')
       .execute();
     expect(events).toHaveLength(2);
+
+    // The score reads them: an open and a lost dispute weigh in the failed-payments factor, and the disputed
+    // payments are not successes.
+    const scored = await db()
+      .selectFrom('customers')
+      .select('id')
+      .where('org_id', '=', owner.orgId)
+      .where('external_id', '=', acme.id)
+      .executeTakeFirstOrThrow();
+    // Scores follow the sync in the background.
+    const failures = await waitFor(async () => {
+      const detail = (await owner.client.get(`/api/v1/customers/${scored.id}`)).body;
+      return detail.score?.factors?.find((f: { name: string }) => f.name === 'failed_payments') ?? null;
+    });
+    expect(failures.explanation).toContain('1 open dispute and 1 dispute lost in the last 90 days');
+    expect(failures.value).toBeLessThan(0.1);
   });
 
   it('changes no counts on a second sync', async () => {

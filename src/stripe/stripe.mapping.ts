@@ -15,6 +15,7 @@ export interface CustomerRow {
   first_seen_at: Date;
   metadata: Record<string, string>;
   deleted_at: Date | null;
+  has_payment_method: boolean;
 }
 
 export function mapCustomer(c: Stripe.Customer | Stripe.DeletedCustomer): CustomerRow | { external_id: string; deleted: true } {
@@ -28,6 +29,9 @@ export function mapCustomer(c: Stripe.Customer | Stripe.DeletedCustomer): Custom
     first_seen_at: new Date(customer.created * 1000),
     metadata: customer.metadata ?? {},
     deleted_at: null,
+    // What Stripe charges when a trial ends: the default payment method, else the legacy default source
+    // (https://docs.stripe.com/api/customers/object#customer_object-invoice_settings-default_payment_method).
+    has_payment_method: Boolean(customer.invoice_settings?.default_payment_method || customer.default_source),
   };
 }
 

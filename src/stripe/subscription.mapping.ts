@@ -188,6 +188,7 @@ export interface SubscriptionRow {
   items: ItemSnapshot[];
   discounts: DiscountSnapshot[];
   cancellation_reason: string | null;
+  has_payment_method: boolean;
 }
 
 /**
@@ -231,5 +232,8 @@ export function mapSubscription(s: Stripe.Subscription, catalog: CatalogLookup =
     discounts: (s.discounts ?? []).map((d) => mapDiscount(d, catalog)),
     // Why it ended (or will): `payment_failed` and `payment_disputed` are involuntary churn.
     cancellation_reason: s.cancellation_details?.reason ?? null,
+    // A subscription's own payment method takes precedence over the customer's; without either Stripe uses the
+    // customer's defaults (https://docs.stripe.com/api/subscriptions/object#subscription_object-default_payment_method).
+    has_payment_method: Boolean(s.default_payment_method || s.default_source),
   };
 }
