@@ -5,7 +5,7 @@
  */
 const GROUND = '^src/(core|db|jobs|revenue)/';
 /** Pure scoring: functions of data and a clock, ground floor although they live beside the scoring feature. */
-const PURE_SCORING = '^src/scoring/(scoring\\.engine|scoring\\.config|customer-health|lifecycle)\\.ts$';
+const PURE_SCORING = '^src/scoring/(scoring\\.engine|scoring\\.config|customer-health|lifecycle|usage-factors|dispute-risk)\\.ts$';
 
 module.exports = {
   forbidden: [

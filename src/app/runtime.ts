@@ -19,10 +19,21 @@ import { dailyRescoreJob, rescoreJob, scoringSchedules } from '../scoring/scorin
 import { createScoringService, type ScoringService } from '../scoring/scoring.service.js';
 import { createConnectionService } from '../stripe/connection.service.js';
 import { createSupportService } from '../support/support.service.js';
-import { alertSchedules, deliverAlertJob, evaluateAlertsJob, weeklyDigestJob } from '../alerts/alerts.jobs.js';
+import { createIngestService, type IngestService } from '../usage/ingest.service.js';
+import { demoUsageJob, sendDemoUsage } from '../demo/demo-usage.js';
+import { createRollupService, type RollupService } from '../usage/rollup.service.js';
+import { retentionJob, rollupJob, usageSchedules } from '../usage/usage.jobs.js';
+import { createUsageService } from '../usage/usage.service.js';
+import { createTicketsService } from '../tickets/tickets.service.js';
+import { sentimentExpiredJob } from '../sentiment/sentiment.jobs.js';
+import { createSentimentService } from '../sentiment/sentiment.service.js';
+import { reconstructJob } from '../backtest/backtest.jobs.js';
+import { type BacktestService, createBacktestService } from '../backtest/backtest.service.js';
+import { alertSchedules, deliverAlertJob, evaluateAlertsJob, trialWatchJob, weeklyDigestJob } from '../alerts/alerts.jobs.js';
 import { createAlertsService, type AlertsService } from '../alerts/alerts.service.js';
 import { createCustomersService } from '../customers/customers.service.js';
 import { createDashboardService } from '../dashboard/dashboard.service.js';
+import { createCurrenciesService } from '../currencies/currencies.service.js';
 import { createStripePlatform, type StripePlatform } from '../stripe/stripe.client.js';
 import { syncJob } from '../stripe/sync.jobs.js';
 import { createSyncService, type SyncService } from '../stripe/sync.service.js';
@@ -69,6 +80,9 @@ function buildJobs(deps: {
   webhooks: WebhookService;
   scoring: ScoringService;
   alerts: AlertsService;
+  rollup: RollupService;
+  ingest: IngestService;
+  backtest: BacktestService;
 }): RegisteredJob[] {
   const { database, logger, config } = deps;
   return [
@@ -76,11 +90,21 @@ function buildJobs(deps: {
     purgeExpiredHandler({ db: database.db, logger }),
     handle(syncJob, (p, meta) => deps.sync.execute(p.runId, meta)),
     handle(drainEventsJob, async (_p, meta) => void (await deps.webhooks.drain(meta.signal))),
-    handle(rescoreJob, async (p) => void (await deps.scoring.rescoreOrganization(p.orgId, p.reason, p.changedOnly))),
+    handle(rescoreJob, async (p) => {
+      await deps.scoring.rescoreOrganization(p.orgId, p.reason, p.changedOnly);
+      // A new configuration rebuilds the reconstructed score history too.
+      if (p.reason === 'config') await deps.backtest.requestRebuild(p.orgId);
+    }),
+    handle(reconstructJob, async (p) => void (await deps.backtest.rebuild(p.orgId))),
     handle(dailyRescoreJob, () => deps.scoring.rescoreAll('daily')),
     handle(evaluateAlertsJob, async () => void (await deps.alerts.evaluate())),
     handle(deliverAlertJob, (p, meta) => deps.alerts.deliver(p.deliveryId, meta.attempt, meta.maxAttempts)),
     handle(weeklyDigestJob, async () => void (await deps.alerts.sendDigests())),
+    handle(trialWatchJob, async () => void (await deps.alerts.watchTrials())),
+    handle(rollupJob, async (_p, meta) => void (await deps.rollup.drain(meta.signal))),
+    handle(retentionJob, async () => void (await deps.rollup.purge())),
+    handle(sentimentExpiredJob, (p) => deps.scoring.rescoreCustomer(p.orgId, p.customerId, 'usage')),
+    handle(demoUsageJob, async (p) => void (await sendDemoUsage({ db: database.db, ingest: deps.ingest, logger }, p.orgId))),
   ] as RegisteredJob[];
 }
 
@@ -111,13 +135,25 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
   const platform = stripePlatform(config);
   const alerts = createAlertsService({ db, logger, secrets, mailer, appUrl: config.appUrl, allowPrivateUrls: config.alertPrivateUrls });
   const scoring = createScoringService({ db, logger, onScoresChanged: () => alerts.wake() });
+  const backtest = createBacktestService({ db, logger });
+  // Usage, tickets and sentiment: the customers whose data changed are re-scored right away.
+  const rescoreSome = async (orgId: string, ids: string[]) => void (await scoring.rescoreCustomers(orgId, ids, 'usage'));
+  const rollup = createRollupService({ db, logger, onRolledUp: rescoreSome });
+  const ingest = createIngestService({ db, apiKeys });
+  // Demo mode (the bundled emulator): once synced, the demo business sends its product usage and tickets too.
+  const demoBusiness = config.stripe.demoMode && config.stripe.secretKey !== undefined;
   const sync = createSyncService({
     db,
     platform,
     logger,
     staleSeconds: config.syncStaleSeconds,
     supportEmail: config.support.email,
-    onCompleted: (orgId) => enqueue(db, rescoreJob, { orgId, reason: 'sync', changedOnly: true }),
+    onCompleted: async (orgId) => {
+      await enqueue(db, rescoreJob, { orgId, reason: 'sync', changedOnly: true });
+      // The score history is reconstructed from the synced data (first sync and every re-sync).
+      await backtest.requestRebuild(orgId);
+      if (demoBusiness) await enqueue(db, demoUsageJob, { orgId });
+    },
   });
   const connections = createConnectionService({
     db,
@@ -127,6 +163,7 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
     appUrl: config.appUrl,
     sync,
     logger,
+    supportEmail: config.support.email,
   });
   const webhooks = createWebhookService({
     db,
@@ -149,8 +186,8 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
       pool,
       logger,
       concurrency: config.workerConcurrency,
-      jobs: buildJobs({ database, logger, config, sync, webhooks, scoring, alerts }),
-      schedules: [...maintenanceSchedules, ...scoringSchedules, ...alertSchedules],
+      jobs: buildJobs({ database, logger, config, sync, webhooks, scoring, alerts, rollup, ingest, backtest }),
+      schedules: [...maintenanceSchedules, ...scoringSchedules, ...alertSchedules, ...usageSchedules],
       events: {
         onJobFinished: (job, outcome, seconds) => {
           metrics.jobsFinished.inc({ job, outcome });
@@ -164,6 +201,7 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
       webhooks.recover().catch((err: unknown) => logger.warn({ err }, 'could not check for waiting Stripe events'));
       scoring.recoverChanged().catch((err: unknown) => logger.warn({ err }, 'could not check for customers waiting for a score'));
       alerts.recover().catch((err: unknown) => logger.warn({ err }, 'could not check for events waiting for alert evaluation'));
+      rollup.recover().catch((err: unknown) => logger.warn({ err }, 'could not check for usage events waiting for the rollup'));
     };
     recover();
     staleCheck = setInterval(recover, Math.min(5_000, (config.syncStaleSeconds * 1000) / 2));
@@ -192,7 +230,13 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
         scoring,
         customers: createCustomersService({ db, scoring }),
         dashboard: createDashboardService({ db }),
+        currencies: createCurrenciesService({ db }),
         alerts,
+        ingest,
+        usage: createUsageService({ db, appUrl: config.appUrl, onCustomersChanged: rescoreSome }),
+        tickets: createTicketsService({ db, onCustomerChanged: (orgId, id) => rescoreSome(orgId, [id]) }),
+        backtest,
+        sentiment: createSentimentService({ db, onCustomerChanged: (orgId, id) => rescoreSome(orgId, [id]) }),
         support: createSupportService({
           db,
           mailer,

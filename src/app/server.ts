@@ -18,6 +18,8 @@ import { registerCustomerRoutes } from '../customers/customers.routes.js';
 import type { CustomersService } from '../customers/customers.service.js';
 import { registerDashboardRoutes } from '../dashboard/dashboard.routes.js';
 import type { DashboardService } from '../dashboard/dashboard.service.js';
+import { registerCurrencyRoutes } from '../currencies/currencies.routes.js';
+import type { CurrenciesService } from '../currencies/currencies.service.js';
 import { registerScoringRoutes } from '../scoring/scoring.routes.js';
 import type { ScoringService } from '../scoring/scoring.service.js';
 import type { AuthService } from '../auth/auth.service.js';
@@ -35,6 +37,16 @@ import type { SyncService } from '../stripe/sync.service.js';
 import { registerWebhookRoutes } from '../stripe/webhooks.routes.js';
 import type { Asset } from '../web/web.assets.js';
 import { registerSupportRoutes } from '../support/support.routes.js';
+import { registerIngestRoutes } from '../usage/ingest.routes.js';
+import type { IngestService } from '../usage/ingest.service.js';
+import { registerUsageRoutes } from '../usage/usage.routes.js';
+import type { UsageService } from '../usage/usage.service.js';
+import { registerTicketRoutes } from '../tickets/tickets.routes.js';
+import type { TicketsService } from '../tickets/tickets.service.js';
+import { registerSentimentRoutes } from '../sentiment/sentiment.routes.js';
+import type { SentimentService } from '../sentiment/sentiment.service.js';
+import type { BacktestService } from '../backtest/backtest.service.js';
+import { registerBacktestRoutes } from '../backtest/backtest.routes.js';
 import type { SupportService } from '../support/support.service.js';
 import { registerWebRoutes } from '../web/web.routes.js';
 import type { WebhookService } from '../stripe/webhooks.service.js';
@@ -68,8 +80,14 @@ export interface ServerDeps {
     scoring: ScoringService;
     customers: CustomersService;
     dashboard: DashboardService;
+    currencies: CurrenciesService;
     alerts: AlertsService;
     support: SupportService;
+    ingest: IngestService;
+    usage: UsageService;
+    tickets: TicketsService;
+    sentiment: SentimentService;
+    backtest: BacktestService;
   };
   readiness: Record<string, ReadinessCheck>;
   /** The built web app (null when not built). */
@@ -134,6 +152,11 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: 'pulsescore.session_token' },
           apiKey: { type: 'http', scheme: 'bearer', description: 'An organization API key (psk_…)' },
+          writeKey: {
+            type: 'http',
+            scheme: 'basic',
+            description: 'Segment write key: an organization API key as the user name, no password',
+          },
           metricsToken: {
             type: 'http',
             scheme: 'bearer',
@@ -166,13 +189,24 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
       registerApiKeyRoutes(api, { apiKeys: services.apiKeys, authenticate });
       registerIntegrationRoutes(api, { connections: services.connections, sync: services.sync, authenticate });
       registerScoringRoutes(api, { scoring: services.scoring, authenticate });
+      registerBacktestRoutes(api, { backtest: services.backtest, authenticate });
       registerCustomerRoutes(api, { customers: services.customers, authenticate });
       registerDashboardRoutes(api, { dashboard: services.dashboard, authenticate });
+      registerCurrencyRoutes(api, { currencies: services.currencies, authenticate });
       registerAlertRoutes(api, { alerts: services.alerts, authenticate });
       registerSupportRoutes(api, { support: services.support, authenticate });
+      registerUsageRoutes(api, { usage: services.usage, authenticate });
+      registerTicketRoutes(api, { tickets: services.tickets, authenticate });
+      registerSentimentRoutes(api, { sentiment: services.sentiment, authenticate });
     },
     { prefix: '/api/v1' },
   );
+  // Segment's tracking API on PulseScore's own host: clients change only their host. Each message of a batch is
+  // checked on its own (NUL included), so that one bad message fails alone.
+  await app.register(async (segment) => {
+    segment.addHook('onRoute', documentEdgeErrors('json'));
+    registerIngestRoutes(segment.withTypeProvider<ZodTypeProvider>(), { ingest: services.ingest });
+  });
   // Stripe webhooks keep their raw bytes (the signature covers them exactly): no text rule rewrites or refuses them.
   await app.register(
     async (raw) => {

@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, type Kysely, type SqlBool, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { CustomerFilter } from './customers.schemas.js';
 
@@ -8,6 +8,9 @@ type Tables = Database;
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 const DEFAULT_DESC = new Set(['mrr', 'last_payment']);
+
+/** A customer's MRR in the reporting currency as SQL, null when part of it has no rate (`convertedMrrSql`). */
+export type MrrSortKey = RawBuilder<string | null>;
 
 /**
  * Who needs attention first: at risk, then watch, then healthy, then not scored; customers who have left (or never
@@ -72,9 +75,23 @@ export function createCustomersRepo(db: Kysely<Tables>) {
    * filtering as it goes, and read most of the table when few customers match; an expression no index has (same
    * values) keeps it from that.
    */
-  function ordered<Q extends { orderBy: (...args: never[]) => unknown }>(query: Q, filter: CustomerFilter, sortMatches: boolean): Q {
+  function ordered<Q extends { orderBy: (...args: never[]) => unknown }>(
+    query: Q,
+    filter: CustomerFilter,
+    sortMatches: boolean,
+    mrrKey: MrrSortKey | null = null,
+  ): Q {
     const desc = (filter.order ?? (DEFAULT_DESC.has(filter.sort) ? 'desc' : 'asc')) === 'desc';
     const dir = desc ? sql`desc` : sql`asc`;
+    if (filter.sort === 'mrr' && mrrKey) {
+      // MRR in the reporting currency; customers with an amount that has no rate after all others, by currency
+      // and by their own amount within it (never compared with other currencies).
+      return (query as any)
+        .orderBy(sql`${mrrKey} ${dir} nulls last`)
+        .orderBy(sql`mrr_currency asc nulls last`)
+        .orderBy(sql`mrr ${dir}`)
+        .orderBy('id', desc ? 'desc' : 'asc') as Q;
+    }
     if (filter.sort === 'attention') {
       // Within a rank, the most revenue first.
       const rank = sortMatches ? sql`${ATTENTION_RANK} + 0` : ATTENTION_RANK;
@@ -97,19 +114,19 @@ export function createCustomersRepo(db: Kysely<Tables>) {
   }
 
   return {
-    async list(orgId: string, filter: CustomerFilter, limit: number, offset: number) {
+    async list(orgId: string, filter: CustomerFilter, limit: number, offset: number, mrrKey: MrrSortKey | null = null) {
       const base = filtered(orgId, filter);
       const [rows, count] = await Promise.all([
-        ordered(base.select(summaryColumns), filter, Boolean(filter.q)).limit(limit).offset(offset).execute(),
+        ordered(base.select(summaryColumns), filter, Boolean(filter.q), mrrKey).limit(limit).offset(offset).execute(),
         base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
       ]);
       return { rows, total: Number(count.n) };
     },
 
     /** The filtered list in chunks, for exports. */
-    async *each(orgId: string, filter: CustomerFilter, chunk = 2000) {
+    async *each(orgId: string, filter: CustomerFilter, chunk = 2000, mrrKey: MrrSortKey | null = null) {
       for (let offset = 0; ; offset += chunk) {
-        const rows = await ordered(filtered(orgId, filter).select(exportColumns), filter, Boolean(filter.q))
+        const rows = await ordered(filtered(orgId, filter).select(exportColumns), filter, Boolean(filter.q), mrrKey)
           .limit(chunk)
           .offset(offset)
           .execute();
@@ -122,7 +139,7 @@ export function createCustomersRepo(db: Kysely<Tables>) {
       return db
         .selectFrom('customers')
         .select(summaryColumns)
-        .select(['currency', 'metadata', 'deleted_at', 'score_dirty_at'])
+        .select(['currency', 'metadata', 'deleted_at', 'score_dirty_at', 'has_payment_method'])
         .where('org_id', '=', orgId)
         .where('id', '=', id)
         .executeTakeFirst();

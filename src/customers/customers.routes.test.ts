@@ -21,7 +21,7 @@ type Row = {
   email: string | null;
   score: number | null;
   riskLevel: string | null;
-  mrr: { display: number };
+  mrr: { display: number; inReporting: { amount: number | null } | null };
 };
 
 async function all(client: TestClient, query: string): Promise<Row[]> {
@@ -62,8 +62,13 @@ describe('GET /customers', () => {
     expect(present).toEqual([...present].sort((a, b) => a - b));
     const desc = (await all(member, 'sort=score&order=desc')).map((r) => r.score).filter((s) => s !== null) as number[];
     expect(desc).toEqual([...desc].sort((a, b) => b - a));
-    const mrr = (await all(member, 'sort=mrr')).map((r) => r.mrr.display);
-    expect(mrr).toEqual([...mrr].sort((a, b) => b - a));
+    // MRR in the reporting currency; customers whose MRR has no rate into it come after all the others.
+    const mrr = (await all(member, 'sort=mrr')).map((r) => r.mrr.inReporting?.amount ?? null);
+    const firstUnconverted = mrr.indexOf(null);
+    const converted = (firstUnconverted < 0 ? mrr : mrr.slice(0, firstUnconverted)) as number[];
+    expect(converted.length).toBeGreaterThan(0);
+    expect(converted).toEqual([...converted].sort((a, b) => b - a));
+    if (firstUnconverted >= 0) expect(mrr.slice(firstUnconverted).every((m) => m === null)).toBe(true);
     const names = (await all(member, 'sort=name&order=asc')).map((r) => (r.name ?? r.email ?? '').toLowerCase());
     expect(names).toEqual([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
   });
@@ -239,7 +244,7 @@ describe('customer states in the list and on the page', () => {
       class: expect.stringMatching(/will_retry|customer_action|terminal/),
       advice: expect.any(String),
     });
-    expect(detail.body.score.coverage).toMatchObject({ of: 5, provisional: expect.any(Boolean) });
+    expect(detail.body.score.coverage).toMatchObject({ of: 6, provisional: expect.any(Boolean) });
   });
 });
 
@@ -275,6 +280,70 @@ describe('the list opens on who needs attention', () => {
     } finally {
       await sql`reset enable_sort`.execute(db());
     }
+  });
+});
+
+describe('payment evidence', () => {
+  it('takes a paid invoice for a payment, but not once its charge is disputed or refunded', async () => {
+    const c = await db()
+      .selectFrom('customers')
+      .innerJoin('subscriptions', (j) =>
+        j.onRef('subscriptions.stripe_customer_id', '=', 'customers.external_id').on('subscriptions.status', '=', 'active'),
+      )
+      .select(['customers.id', 'customers.external_id', 'subscriptions.currency'])
+      .where('customers.org_id', '=', owner.orgId)
+      .where('subscriptions.org_id', '=', owner.orgId)
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    const lastPayment = async () =>
+      (await member.post(`/api/v1/customers/${c.id}/recalculate`)).body.customer?.lastPaymentAt ??
+      (await member.get(`/api/v1/customers/${c.id}`)).body.customer.lastPaymentAt;
+    const before = await lastPayment();
+    const paidAt = new Date(Date.now() - 3600_000);
+    await db()
+      .insertInto('invoices')
+      .values({
+        org_id: owner.orgId,
+        stripe_invoice_id: `in_evidence_${c.id}`,
+        stripe_customer_id: c.external_id,
+        status: 'paid',
+        currency: c.currency,
+        subtotal_cents: 77_700,
+        total_cents: 77_700,
+        amount_due_cents: 77_700,
+        amount_paid_cents: 77_700,
+        issued_at: paidAt,
+        paid_at: paidAt,
+        lines: JSON.stringify([]) as never,
+      })
+      .execute();
+    expect(await lastPayment()).toBe(paidAt.toISOString());
+    // The invoice's charge (same amount and currency, paid the same moment) is disputed: no longer a payment.
+    await db()
+      .insertInto('payments')
+      .values({
+        org_id: owner.orgId,
+        stripe_payment_id: `ch_evidence_${c.id}`,
+        stripe_customer_id: c.external_id,
+        amount_cents: 77_700,
+        currency: c.currency,
+        status: 'succeeded',
+        disputed: true,
+        failure_code: null,
+        failure_message: null,
+        paid_at: new Date(paidAt.getTime() + 2000),
+      })
+      .execute();
+    expect(await lastPayment()).toBe(before);
+    // Nor once refunded in full.
+    await db()
+      .updateTable('payments')
+      .set({ disputed: false, status: 'refunded' })
+      .where('stripe_payment_id', '=', `ch_evidence_${c.id}`)
+      .execute();
+    expect(await lastPayment()).toBe(before);
+    await db().updateTable('payments').set({ status: 'succeeded' }).where('stripe_payment_id', '=', `ch_evidence_${c.id}`).execute();
+    expect(await lastPayment()).toBe(new Date(paidAt.getTime() + 2000).toISOString());
   });
 });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PAYMENT_STATUSES } from '../db/schema.js';
 import { LIFECYCLE_STATES } from '../scoring/lifecycle.js';
+import { customerMrrInReporting, reportingCurrencySchema } from '../currencies/currencies.schemas.js';
 
 export const SORTS = ['attention', 'name', 'mrr', 'score', 'last_payment', 'state'] as const;
 export const RISK_FILTERS = ['green', 'yellow', 'red', 'none'] as const;
@@ -43,7 +44,11 @@ export const customerFilterQuery = z.strictObject({
   sort: z
     .enum(SORTS)
     .default('attention')
-    .describe('Default `attention`: at risk, watch, healthy, not scored, then churned and no billing; by MRR within each'),
+    .describe(
+      'Default `attention`: at risk, watch, healthy, not scored, then churned and no billing; by MRR within each. ' +
+        '`mrr`: MRR in the reporting currency (converted with today’s rates); customers with MRR in a currency without a rate ' +
+        'come after all others, by currency, then by their own amount',
+    ),
   order: z.enum(['asc', 'desc']).optional().describe('Default: ascending, except MRR and last payment (descending)'),
 });
 
@@ -62,6 +67,7 @@ export const mrrSchema = z.object({
   currency: z.string().nullable(),
   display: z.number().describe('Major units'),
   byCurrency: z.record(z.string(), z.number()),
+  inReporting: customerMrrInReporting,
 });
 
 export const customerSummary = z
@@ -89,6 +95,7 @@ export const customerSummary = z
   .meta({ id: 'CustomerSummary' });
 
 export const customerListResponse = z.object({
+  reportingCurrency: reportingCurrencySchema,
   customers: z.array(customerSummary),
   total: z.number(),
   page: z.number(),
@@ -109,6 +116,10 @@ export const customerDetail = z
     customer: customerSummary.extend({
       currency: z.string().nullable(),
       metadata: z.record(z.string(), z.string()),
+      hasPaymentMethod: z
+        .boolean()
+        .nullable()
+        .describe('A default card or payment method is on file in Stripe (what a trial needs to convert); null before the next sync'),
       deletedAt: z.string().nullable(),
     }),
     score: z.object({

@@ -11,6 +11,8 @@ import { describeLifecycle, storedLifecycle } from '../scoring/lifecycle.js';
 import { explainScore } from '../scoring/scoring.engine.js';
 import { createScoringRepo } from '../scoring/scoring.repo.js';
 import type { ScoringService } from '../scoring/scoring.service.js';
+import { type CurrencyContext, createCurrencyReader, customerMrr } from '../currencies/currencies.service.js';
+import { convertedMrrSql } from '../currencies/currencies.repo.js';
 import { createCustomersRepo } from './customers.repo.js';
 import { csvLines } from './customers.export.js';
 import { buildTimeline } from './customers.timeline.js';
@@ -41,6 +43,7 @@ function summary(
   },
   config: ScoringConfig,
   now: number,
+  money: CurrencyContext,
 ) {
   const lifecycle = storedLifecycle(r);
   // Why a customer has no score, in the words of its last computation.
@@ -61,7 +64,13 @@ function summary(
       at: lifecycle?.at ? new Date(lifecycle.at * 1000).toISOString() : null,
       label: lifecycle ? describeLifecycle(lifecycle, now) : 'Not scored yet',
     },
-    mrr: { amount: Number(r.mrr), currency: r.mrr_currency, display: Number(r.mrr_major), byCurrency: r.mrr_by_currency },
+    mrr: {
+      amount: Number(r.mrr),
+      currency: r.mrr_currency,
+      display: Number(r.mrr_major),
+      byCurrency: r.mrr_by_currency,
+      inReporting: customerMrr(money, r.mrr_by_currency),
+    },
     lastPaymentAt: iso(r.last_payment_at),
     firstSeenAt: r.first_seen_at.toISOString(),
     scoredAt: iso(r.scored_at),
@@ -71,6 +80,10 @@ function summary(
 export function createCustomersService(deps: { db: Kysely<Database>; scoring: Pick<ScoringService, 'rescoreCustomer'> }) {
   const repo = createCustomersRepo(deps.db);
   const scoring = createScoringRepo(deps.db);
+  const currencies = createCurrencyReader(deps.db);
+
+  /** MRR sorts by the reporting currency: converted with today's rates, those without a rate after the others. */
+  const mrrKey = (money: CurrencyContext) => (money.reporting.currency ? convertedMrrSql(money.reporting.currency, money.factors()) : null);
 
   async function load(ctx: OrgContext, id: string) {
     // Ids are UUIDs; anything else cannot exist (and must not reach the database as a cast error).
@@ -81,13 +94,18 @@ export function createCustomersService(deps: { db: Kysely<Database>; scoring: Pi
 
   return {
     async list(ctx: OrgContext, query: CustomerListQuery) {
-      const [{ rows, total }, config] = await Promise.all([
-        repo.list(ctx.orgId, query, query.pageSize, (query.page - 1) * query.pageSize),
+      // The MRR order needs the rates first; any other order reads them alongside.
+      const pending = currencies.context(ctx.orgId);
+      const key = query.sort === 'mrr' ? mrrKey(await pending) : null;
+      const [{ rows, total }, config, money] = await Promise.all([
+        repo.list(ctx.orgId, query, query.pageSize, (query.page - 1) * query.pageSize, key),
         scoring.config(ctx.orgId),
+        pending,
       ]);
       const now = Date.now() / 1000;
       return {
-        customers: rows.map((r) => summary(r, config, now)),
+        reportingCurrency: money.reporting,
+        customers: rows.map((r) => summary(r, config, now, money)),
         total,
         page: query.page,
         pageSize: query.pageSize,
@@ -96,7 +114,7 @@ export function createCustomersService(deps: { db: Kysely<Database>; scoring: Pi
     },
 
     async detail(ctx: OrgContext, id: string) {
-      const [row, config] = await Promise.all([load(ctx, id), scoring.config(ctx.orgId)]);
+      const [row, config, money] = await Promise.all([load(ctx, id), scoring.config(ctx.orgId), currencies.context(ctx.orgId)]);
       const [subs, payments, history, nextRetry] = await Promise.all([
         repo.subscriptions(ctx.orgId, row.external_id),
         repo.payments(ctx.orgId, row.external_id, 50),
@@ -123,10 +141,15 @@ export function createCustomersService(deps: { db: Kysely<Database>; scoring: Pi
       const explained = explainScore(row.score_factors, config, now, storedLifecycle(row));
       return {
         customer: {
-          ...summary(row, config, now),
+          ...summary(row, config, now, money),
           // Stripe's customer.currency is often null: the currency it is billed in says the same.
           currency: row.currency ?? row.mrr_currency ?? subs[0]?.currency ?? payments[0]?.currency ?? null,
           metadata: row.metadata,
+          // The customer's default, or a live subscription's own (which Stripe charges first).
+          hasPaymentMethod:
+            subs.some((s) => s.has_payment_method && s.status !== 'canceled') || row.has_payment_method === true
+              ? true
+              : (row.has_payment_method ?? null),
           deletedAt: iso(row.deleted_at),
         },
         score: {
@@ -226,7 +249,11 @@ export function createCustomersService(deps: { db: Kysely<Database>; scoring: Pi
 
     /** The filtered list as CSV, produced chunk by chunk. */
     exportCsv(ctx: OrgContext, filter: CustomerFilter): Readable {
-      return Readable.from(csvLines(repo.each(ctx.orgId, filter)));
+      const rows = async function* () {
+        const key = filter.sort === 'mrr' ? mrrKey(await currencies.context(ctx.orgId)) : null;
+        yield* repo.each(ctx.orgId, filter, 2000, key);
+      };
+      return Readable.from(csvLines(rows()));
     },
 
     async recalculate(ctx: OrgContext, id: string) {

@@ -11,6 +11,10 @@ import * as m0009 from './migrations/0009_account_safety.js';
 import * as m0010 from './migrations/0010_customer_states.js';
 import * as m0011 from './migrations/0011_sync_status.js';
 import * as m0012 from './migrations/0012_customer_attention.js';
+import * as m0013 from './migrations/0013_currencies.js';
+import * as m0014 from './migrations/0014_usage.js';
+import * as m0015 from './migrations/0015_trials.js';
+import * as m0016 from './migrations/0016_score_reconstruction.js';
 
 // Forward-only: a landed migration is never edited; a change is a new numbered file added here.
 const migrations: Record<string, Migration> = {
@@ -26,6 +30,10 @@ const migrations: Record<string, Migration> = {
   '0010_customer_states': m0010,
   '0011_sync_status': m0011,
   '0012_customer_attention': m0012,
+  '0013_currencies': m0013,
+  '0014_usage': m0014,
+  '0015_trials': m0015,
+  '0016_score_reconstruction': m0016,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -84,6 +84,8 @@ export interface CustomersTable extends SourceVersion {
   lifecycle_state: string | null;
   lifecycle_churn: 'voluntary' | 'involuntary' | null;
   lifecycle_at: NullableTs;
+  /** A card on file: `invoice_settings.default_payment_method` or `default_source`; null before it was read. */
+  has_payment_method: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
   /** Digests of what was last written (list columns; MRR history), so that unchanged re-scores write nothing. */
   summary_fingerprint: string | null;
   mrr_fingerprint: string | null;
@@ -124,6 +126,8 @@ export interface SubscriptionsTable extends SourceVersion {
   discounts: Json<unknown[]>;
   /** Stripe's `cancellation_details.reason`: why the subscription ended (or will). */
   cancellation_reason: string | null;
+  /** The subscription names its own payment method (`default_payment_method` or `default_source`). */
+  has_payment_method: boolean | null;
 }
 
 export interface PaymentsTable extends SourceVersion {

@@ -39,10 +39,28 @@ import type {
   NotificationsTable,
   DigestSubscriptionsTable,
 } from './schema.scores.js';
+import type {
+  UsageSettingsTable,
+  UsageEventsTable,
+  UsageGroupsTable,
+  UsageUsersTable,
+  UsageDailyTable,
+  UsageDailyUsersTable,
+  UsageUserDaysTable,
+  SupportTicketsTable,
+  CsmSentimentsTable,
+  CustomerOwnersTable,
+  DataImportsTable,
+} from './schema.usage.js';
+import type { CurrencySettingsTable, ExchangeRatesTable } from './schema.currencies.js';
+import type { ReconstructedChurnsTable, ReconstructionRunsTable, ScoreReconstructionsTable } from './schema.backtest.js';
 
 export * from './schema.accounts.js';
 export * from './schema.stripe.js';
 export * from './schema.scores.js';
+export * from './schema.usage.js';
+export * from './schema.currencies.js';
+export * from './schema.backtest.js';
 
 export interface Database {
   users: UsersTable;
@@ -76,4 +94,20 @@ export interface Database {
   alert_deliveries: AlertDeliveriesTable;
   notifications: NotificationsTable;
   digest_subscriptions: DigestSubscriptionsTable;
+  usage_settings: UsageSettingsTable;
+  usage_events: UsageEventsTable;
+  usage_groups: UsageGroupsTable;
+  usage_users: UsageUsersTable;
+  usage_daily: UsageDailyTable;
+  usage_daily_users: UsageDailyUsersTable;
+  usage_user_days: UsageUserDaysTable;
+  support_tickets: SupportTicketsTable;
+  csm_sentiments: CsmSentimentsTable;
+  customer_owners: CustomerOwnersTable;
+  data_imports: DataImportsTable;
+  currency_settings: CurrencySettingsTable;
+  exchange_rates: ExchangeRatesTable;
+  score_reconstructions: ScoreReconstructionsTable;
+  reconstructed_churns: ReconstructedChurnsTable;
+  reconstruction_runs: ReconstructionRunsTable;
 }

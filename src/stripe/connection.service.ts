@@ -1,4 +1,4 @@
-import { CALLBACK_ERRORS } from './oauth-errors.js';
+import { callbackError, isCallbackError } from './oauth-errors.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import Stripe from 'stripe';
@@ -27,6 +27,8 @@ export interface ConnectionDeps {
   appUrl: string;
   sync: SyncService;
   logger: AppLogger;
+  /** `SUPPORT_EMAIL`, named in the messages that say to contact support. */
+  supportEmail?: string;
 }
 
 export interface CallbackInput {
@@ -45,10 +47,12 @@ export function createConnectionService(deps: ConnectionDeps) {
   const integrationsPage = `${appUrl}/settings/integrations`;
 
   const done = (params: Record<string, string>) => `${integrationsPage}?${new URLSearchParams({ integration: 'stripe', ...params })}`;
-  const failed = (code: string) => done({ status: 'error', code, message: CALLBACK_ERRORS[code] ?? CALLBACK_ERRORS.stripe_error! });
+  const supportEmail = deps.supportEmail ?? 'support@pulsescore.app';
+  const message = (code: string) => callbackError(code, supportEmail);
+  const failed = (code: string) => done({ status: 'error', code: isCallbackError(code) ? code : 'stripe_error', message: message(code) });
 
   function platform(): StripePlatform {
-    if (!deps.platform) throw new AppError(503, 'stripe_not_configured', CALLBACK_ERRORS.not_configured!);
+    if (!deps.platform) throw new AppError(503, 'stripe_not_configured', message('not_configured'));
     return deps.platform;
   }
 
@@ -127,7 +131,7 @@ export function createConnectionService(deps: ConnectionDeps) {
       requireRole(ctx, 'admin', 'connect integrations');
       const p = platform();
       const existing = await connections.find(ctx.orgId);
-      if (existing?.status === 'connected') throw conflict('already_connected', CALLBACK_ERRORS.already_connected!);
+      if (existing?.status === 'connected') throw conflict('already_connected', message('already_connected'));
       const id = randomUUID();
       await states.create({ id, orgId: ctx.orgId, userId: ctx.userId, expiresAt: new Date(Date.now() + STATE_TTL_MS) });
       return { url: p.authorizeUrl({ state: signer.sign(id), redirectUri }) };
@@ -148,7 +152,7 @@ export function createConnectionService(deps: ConnectionDeps) {
         .where('user_id', '=', state.user_id)
         .executeTakeFirst();
       if (!membership || membership.role === 'member') return failed('state_user_mismatch');
-      if (input.error) return failed(CALLBACK_ERRORS[input.error] ? input.error : 'stripe_error');
+      if (input.error) return failed(isCallbackError(input.error) ? input.error : 'stripe_error');
       if (!input.code) return failed('invalid_grant');
       if (!deps.platform) return failed('not_configured');
       const existing = await connections.find(state.org_id);

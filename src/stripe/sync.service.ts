@@ -53,12 +53,20 @@ export function createSyncService(deps: SyncDeps) {
 
   /** Starts a full import unless one is running; answers the running one in that case. */
   async function request(orgId: string, kind: 'initial' | 'manual', userId: string | null) {
-    return db.transaction().execute(async (trx) => {
-      const started = await createSyncRunsRepo(trx).start({ orgId, kind, userId, cursors: initialCursors(Math.floor(Date.now() / 1000)) });
-      if (!started) return { run: (await createSyncRunsRepo(trx).running(orgId))!, started: false };
-      await enqueue(trx, syncJob, { runId: started.id });
-      return { run: started, started: true };
-    });
+    // The running sync that kept this one from starting may finish before it is read: then start again.
+    for (;;) {
+      const outcome = await db.transaction().execute(async (trx) => {
+        const runs = createSyncRunsRepo(trx);
+        const started = await runs.start({ orgId, kind, userId, cursors: initialCursors(Math.floor(Date.now() / 1000)) });
+        if (!started) {
+          const running = await runs.running(orgId);
+          return running ? { run: running, started: false } : null;
+        }
+        await enqueue(trx, syncJob, { runId: started.id });
+        return { run: started, started: true };
+      });
+      if (outcome) return outcome;
+    }
   }
 
   async function runStream(

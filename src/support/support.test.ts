@@ -27,6 +27,10 @@ describe('getting help', () => {
     expect(mail.text_body).toContain('The sync says 0 customers.');
     expect(mail.text_body).toContain('/settings/integrations');
     expect(mail.text_body).toContain(user.email);
+    // Messages that say to contact support name the configured address.
+    const connect = await user.client.post('/api/v1/integrations/stripe/connect');
+    expect(connect.status).toBe(503);
+    expect(connect.body.error.message).toBe('Stripe is not configured on this PulseScore server. Contact support at help@example.test.');
   });
 
   it('refuses empty messages, pages that are not the app’s, and API keys', async () => {

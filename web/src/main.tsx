@@ -2,7 +2,7 @@ import './styles.css';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { lazy, StrictMode, Suspense } from 'react';
 import { createRoot } from 'react-dom/client';
-import { createBrowserRouter, Navigate, Outlet, RouterProvider, useLocation } from 'react-router';
+import { createBrowserRouter, Link, Navigate, Outlet, RouterProvider, useLocation } from 'react-router';
 import { Layout } from './components/Layout';
 import { ErrorState, Spinner } from './components/states';
 import { ApiError } from './lib/api';
@@ -18,12 +18,15 @@ const ScoringPage = lazy(() => import('./pages/settings/ScoringPage').then((m) =
 const TeamPage = lazy(() => import('./pages/settings/TeamPage').then((m) => ({ default: m.TeamPage })));
 const ApiKeysPage = lazy(() => import('./pages/settings/ApiKeysPage').then((m) => ({ default: m.ApiKeysPage })));
 const AlertsPage = lazy(() => import('./pages/settings/AlertsPage').then((m) => ({ default: m.AlertsPage })));
+const DataSourcesPage = lazy(() => import('./pages/settings/DataSourcesPage').then((m) => ({ default: m.DataSourcesPage })));
+const CurrenciesPage = lazy(() => import('./pages/settings/CurrenciesPage').then((m) => ({ default: m.CurrenciesPage })));
 const WelcomePage = lazy(() => import('./pages/WelcomePage').then((m) => ({ default: m.WelcomePage })));
 
 function RequireSession() {
   const me = useMe();
   const location = useLocation();
-  if (me.isPending) return <Spinner />;
+  // A stale "signed out" answer being read again is not yet an answer.
+  if (me.isPending || (!me.data && me.isFetching)) return <Spinner />;
   if (me.error) return <ErrorState error={me.error} retry={() => void me.refetch()} />;
   if (!me.data) return <Navigate to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
   return <Outlet />;
@@ -34,7 +37,28 @@ function Page({ children }: { children: React.ReactNode }) {
 }
 
 function NotFound() {
-  return <ErrorState error={new ApiError(404, 'not_found', 'This page does not exist.')} />;
+  const location = useLocation();
+  return (
+    <div className="space-y-4">
+      <h1 className="text-2xl font-semibold">Page not found</h1>
+      <div className="space-y-3 rounded-xl border border-slate-200 bg-white p-5 text-sm shadow-sm">
+        <p>
+          There is no page at <code className="break-all">{location.pathname}</code>. The link may be old, or the address mistyped.
+        </p>
+        <p className="flex flex-wrap gap-x-6 gap-y-2">
+          <Link to="/" className="font-medium text-indigo-700 underline">
+            Back to the dashboard
+          </Link>
+          <Link to="/customers" className="font-medium text-indigo-700 underline">
+            Customers
+          </Link>
+          <Link to="/settings/integrations" className="font-medium text-indigo-700 underline">
+            Settings
+          </Link>
+        </p>
+      </div>
+    </div>
+  );
 }
 
 const router = createBrowserRouter([
@@ -104,6 +128,22 @@ const router = createBrowserRouter([
             element: (
               <Page>
                 <AlertsPage />
+              </Page>
+            ),
+          },
+          {
+            path: 'settings/data-sources',
+            element: (
+              <Page>
+                <DataSourcesPage />
+              </Page>
+            ),
+          },
+          {
+            path: 'settings/currencies',
+            element: (
+              <Page>
+                <CurrenciesPage />
               </Page>
             ),
           },

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { NavLink, Outlet, useNavigate } from 'react-router';
 import { errorMessage, post } from '../lib/api';
 import { useMe } from '../lib/session';
+import { HelpButton } from './HelpButton';
 import { NotificationBell } from './NotificationBell';
 import { SyncBanner } from './SyncBanner';
 
@@ -24,14 +25,14 @@ function OrganizationSwitcher() {
   });
   const orgs = me.data?.organizations ?? [];
   if (orgs.length === 0) return null;
-  if (orgs.length === 1) return <span className="truncate text-sm font-medium text-slate-800">{orgs[0]!.name}</span>;
+  if (orgs.length === 1) return <span className="min-w-0 truncate text-sm font-medium text-slate-800">{orgs[0]!.name}</span>;
   return (
     <label className="flex items-center gap-2 text-sm">
       <span className="sr-only">Organization</span>
       <select
         value={me.data?.activeOrganizationId ?? ''}
         onChange={(e) => change.mutate(e.target.value)}
-        className="max-w-48 rounded-md border border-slate-300 bg-white px-2 py-1 text-sm"
+        className="max-w-40 rounded-md border border-slate-300 bg-white px-2 py-1 text-sm"
       >
         {orgs.map((o) => (
           <option key={o.id} value={o.id}>
@@ -103,6 +104,12 @@ export function Layout() {
               <NavLink to="/settings/alerts" className={sublink} onClick={close}>
                 Alerts
               </NavLink>
+              <NavLink to="/settings/data-sources" className={sublink} onClick={close}>
+                Data sources
+              </NavLink>
+              <NavLink to="/settings/currencies" className={sublink} onClick={close}>
+                Currencies
+              </NavLink>
               <NavLink to="/settings/api-keys" className={sublink} onClick={close}>
                 API keys
               </NavLink>
@@ -113,7 +120,7 @@ export function Layout() {
       <div className="min-w-0 flex-1">
         <header className="flex items-center justify-between gap-3 border-b border-slate-200 bg-white px-4 py-2">
           <OrganizationSwitcher />
-          <div className="flex items-center gap-3 text-sm">
+          <div className="flex shrink-0 items-center gap-3 text-sm">
             <NotificationBell />
             <span className="hidden text-slate-700 sm:inline">{me.data?.user?.name}</span>
             <button type="button" onClick={() => logout.mutate()} className="rounded-md px-2 py-1 text-slate-700 hover:bg-slate-100">
@@ -121,12 +128,18 @@ export function Layout() {
             </button>
           </div>
         </header>
-        {logout.error && <p role="alert">{errorMessage(logout.error)}</p>}
+        {logout.error && (
+          <p role="alert" className="px-4 py-2 text-sm text-red-800">
+            {errorMessage(logout.error)}
+          </p>
+        )}
         <SyncBanner />
-        <main id="main" className="mx-auto max-w-6xl p-4 md:p-6">
+        {/* Room at the bottom so the help button never covers the last row of a page. */}
+        <main id="main" className="mx-auto max-w-6xl p-4 pb-24 md:p-6 md:pb-24">
           <Outlet />
         </main>
       </div>
+      <HelpButton />
     </div>
   );
 }

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { get, post } from '../lib/api';
 import { ago } from '../lib/format';
@@ -14,13 +14,35 @@ export function NotificationBell() {
   const read = useMutation({ mutationFn: (id: string) => post(`/notifications/${id}/read`), onSuccess: refresh });
   const readAll = useMutation({ mutationFn: () => post('/notifications/read-all'), onSuccess: refresh });
   const unread = list.data?.unread ?? 0;
+  const root = useRef<HTMLDivElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
+  // A disclosure: Escape closes it (focus back on the bell), and so does a press outside it.
+  useEffect(() => {
+    if (!open) return;
+    const onDown = (e: PointerEvent) => {
+      if (!root.current?.contains(e.target as Node)) setOpen(false);
+    };
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        setOpen(false);
+        button.current?.focus();
+      }
+    };
+    document.addEventListener('pointerdown', onDown, true);
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('pointerdown', onDown, true);
+      document.removeEventListener('keydown', onKey);
+    };
+  }, [open]);
   return (
-    <div className="relative">
+    <div className="relative" ref={root}>
       <button
+        ref={button}
         type="button"
         onClick={() => setOpen(!open)}
         aria-expanded={open}
-        aria-haspopup="true"
+        aria-controls={open ? 'notifications-panel' : undefined}
         aria-label={unread > 0 ? `Notifications, ${unread} unread` : 'Notifications'}
         className="relative rounded-md px-2 py-1 text-slate-700 hover:bg-slate-100"
       >
@@ -35,7 +57,8 @@ export function NotificationBell() {
       </button>
       {open && (
         <div
-          className="absolute right-0 z-20 mt-2 w-80 max-w-[90vw] rounded-lg border border-slate-200 bg-white shadow-lg"
+          id="notifications-panel"
+          className="fixed inset-x-2 top-14 z-20 rounded-lg border border-slate-200 bg-white shadow-lg sm:absolute sm:inset-x-auto sm:top-auto sm:right-0 sm:mt-2 sm:w-80"
           role="region"
           aria-label="Notifications"
         >

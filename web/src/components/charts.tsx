@@ -1,6 +1,9 @@
 import { Bar, BarChart, CartesianGrid, Cell, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 
-export const RISK_COLORS = { green: '#16a34a', yellow: '#ca8a04', red: '#dc2626', none: '#94a3b8' } as const;
+import { RISK_COLORS } from './RiskBadge';
+
+// No animation: a chart that grows for a second and a half shows numbers that are not the data (and moves for
+// people who asked for less motion).
 
 /** Bars of the ten score buckets, coloured by the risk level they fall in. */
 export function HistogramChart({
@@ -21,7 +24,7 @@ export function HistogramChart({
           <XAxis dataKey="label" tick={{ fontSize: 11 }} />
           <YAxis allowDecimals={false} tick={{ fontSize: 11 }} />
           <Tooltip />
-          <Bar dataKey="count" name="Customers">
+          <Bar dataKey="count" name="Customers" isAnimationActive={false}>
             {data.map((d) => (
               <Cell key={d.label} fill={color(d.from)} />
             ))}
@@ -51,7 +54,15 @@ export function LineSeries({
           <XAxis dataKey="x" tick={{ fontSize: 11 }} />
           <YAxis tickFormatter={format} tick={{ fontSize: 11 }} width={70} domain={domain ?? ['auto', 'auto']} />
           <Tooltip formatter={(v) => format(Number(v))} />
-          <Line type="monotone" dataKey="y" name={label} stroke="#4f46e5" strokeWidth={2} dot={data.length < 30} />
+          <Line
+            type="monotone"
+            dataKey="y"
+            name={label}
+            stroke="#4f46e5"
+            strokeWidth={2}
+            dot={data.length < 30}
+            isAnimationActive={false}
+          />
         </LineChart>
       </ResponsiveContainer>
     </div>

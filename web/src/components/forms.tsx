@@ -1,5 +1,6 @@
 import type { InputHTMLAttributes, ReactNode } from 'react';
 import { useId } from 'react';
+import { Linkify } from './Linkify';
 
 export function Field({
   label,
@@ -50,7 +51,7 @@ export function FormError({ children }: { children: ReactNode }) {
   if (!children) return null;
   return (
     <p role="alert" className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-800">
-      {children}
+      {typeof children === 'string' ? <Linkify text={children} /> : children}
     </p>
   );
 }

@@ -1,5 +1,7 @@
-import type { ReactNode } from 'react';
+import { type ReactNode, useId } from 'react';
+import { Link } from 'react-router';
 import { errorMessage } from '../lib/api';
+import { Linkify } from './Linkify';
 
 export function Spinner({ label = 'Loading…' }: { label?: string }) {
   return (
@@ -10,14 +12,25 @@ export function Spinner({ label = 'Loading…' }: { label?: string }) {
   );
 }
 
-export function ErrorState({ error, retry }: { error: unknown; retry?: () => void }) {
+export function ErrorState({ error, retry, back }: { error: unknown; retry?: () => void; back?: { to: string; label: string } }) {
   return (
     <div role="alert" className="rounded-lg border border-red-200 bg-red-50 p-4 text-sm text-red-800">
-      <p>{errorMessage(error)}</p>
-      {retry && (
-        <button type="button" onClick={retry} className="mt-2 font-medium underline">
-          Try again
-        </button>
+      <p>
+        <Linkify text={errorMessage(error)} />
+      </p>
+      {(retry || back) && (
+        <p className="mt-2 flex flex-wrap gap-4">
+          {retry && (
+            <button type="button" onClick={retry} className="font-medium underline">
+              Try again
+            </button>
+          )}
+          {back && (
+            <Link to={back.to} className="font-medium underline">
+              {back.label}
+            </Link>
+          )}
+        </p>
       )}
     </div>
   );
@@ -32,12 +45,35 @@ export function EmptyState({ title, children }: { title: string; children?: Reac
   );
 }
 
-export function Card({ title, children, actions }: { title?: string; children: ReactNode; actions?: ReactNode }) {
+/** A titled panel: a region named by its heading, so that it can be found and jumped to. */
+export function Card({
+  title,
+  children,
+  actions,
+  level = 2,
+  id,
+}: {
+  title?: string;
+  children: ReactNode;
+  actions?: ReactNode;
+  level?: 2 | 3;
+  id?: string;
+}) {
+  const Heading = level === 3 ? 'h3' : 'h2';
+  const headingId = useId();
   return (
-    <section className="rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
+    <section
+      id={id}
+      aria-labelledby={title ? headingId : undefined}
+      className="min-w-0 rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:p-5"
+    >
       {(title || actions) && (
-        <div className="mb-3 flex items-center justify-between gap-2">
-          {title && <h2 className="text-base font-semibold text-slate-900">{title}</h2>}
+        <div className="mb-3 flex flex-wrap items-center justify-between gap-2">
+          {title && (
+            <Heading id={headingId} className="text-base font-semibold text-slate-900">
+              {title}
+            </Heading>
+          )}
           {actions}
         </div>
       )}
@@ -50,11 +86,13 @@ export function Card({ title, children, actions }: { title?: string; children: R
 export function Loaded<T>({
   query,
   children,
+  back,
 }: {
   query: { data: T | undefined; error: unknown; isPending: boolean; refetch: () => unknown };
+  back?: { to: string; label: string };
   children: (data: T) => ReactNode;
 }) {
   if (query.isPending) return <Spinner />;
-  if (query.error || query.data === undefined) return <ErrorState error={query.error} retry={() => void query.refetch()} />;
+  if (query.error || query.data === undefined) return <ErrorState error={query.error} retry={() => void query.refetch()} back={back} />;
   return <>{children(query.data)}</>;
 }

@@ -49,13 +49,62 @@ export const put = <T>(path: string, body: unknown) => api<T>('PUT', path, body)
 export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, body);
 export const del = <T>(path: string) => api<T>('DELETE', path);
 
-/** A readable message for any error a query or mutation throws. */
-export function errorMessage(err: unknown): string {
+interface Issue {
+  path?: string;
+  field?: string;
+  message?: string;
+}
+
+/** The validation issues an error carries (`details`: a list of `{ path, message }`, or `{ field }` for one field). */
+function issues(err: ApiError): Issue[] {
+  if (Array.isArray(err.details)) return err.details as Issue[];
+  if (err.details && typeof err.details === 'object' && 'field' in err.details) return [err.details as Issue];
+  return [];
+}
+
+/** "body.secret" → "secret"; "query.state" → "state". */
+const fieldOf = (path: string | undefined) => (path ?? '').replace(/^(body|query|params|request)\.?/, '').replace(/^\./, '');
+
+/** `ApiError` details as messages per form field, in words: `{ secret: 'must be a Stripe signing secret (whsec_…)' }`. */
+export function fieldErrors(err: unknown): Record<string, string> {
+  if (!(err instanceof ApiError)) return {};
+  const out: Record<string, string> = {};
+  for (const i of issues(err)) {
+    const field = fieldOf(i.path ?? i.field);
+    if (field && i.message && !out[field]) out[field] = i.message;
+  }
+  return out;
+}
+
+const sentence = (s: string) => (s ? s[0]!.toUpperCase() + s.slice(1) + (/[.!?…)]$/.test(s) ? '' : '.') : s);
+
+/**
+ * A readable message for any error a query or mutation throws. Validation failures never show their raw form
+ * ("body.secret: …"): each issue is named by its field's label (`labels`) or, without one, in plain words.
+ */
+export function errorMessage(err: unknown, labels: Record<string, string> = {}): string {
   if (err instanceof ApiError) {
-    const details = Array.isArray(err.details)
-      ? (err.details as { path?: string; message?: string }[]).map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).filter(Boolean)
-      : [];
-    return details.length > 0 && !err.message.includes(details[0]!) ? `${err.message} ${details.join('; ')}` : err.message;
+    const list = issues(err);
+    if (err.code === 'validation_failed' || (list.length > 0 && /^Invalid request/.test(err.message))) {
+      const parts = list
+        .filter((i) => i.message)
+        .map((i) => {
+          const field = fieldOf(i.path ?? i.field);
+          const label =
+            labels[field] ??
+            (field
+              ? field
+                  .replace(/[._]/g, ' ')
+                  .replace(/([a-z])([A-Z])/g, '$1 $2')
+                  .toLowerCase()
+              : '');
+          return sentence(label ? `${label} ${i.message}` : i.message!);
+        });
+      return parts.length > 0 ? parts.join(' ') : 'Some of what you entered is not valid. Check the form and try again.';
+    }
+    // Any other message that names a field by its path names it by its label.
+    const named = err.message.replace(/\b(?:body|query|params)\.([\w.]+)/g, (_m, f: string) => labels[f] ?? f.replace(/[._]/g, ' '));
+    return named === err.message ? named : sentence(named);
   }
   return 'Something went wrong. Try again in a moment.';
 }

@@ -4,6 +4,7 @@ import type { createdApiKeySchema, apiKeysResponse } from '../../../src/api-keys
 import type {
   customerDetail,
   customerListResponse,
+  customerVersion,
   scoreHistoryResponse,
   timelineResponse,
 } from '../../../src/customers/customers.schemas';
@@ -13,15 +14,21 @@ import type { membersResponse } from '../../../src/members/members.schemas';
 import type { meResponse } from '../../../src/organizations/organizations.schemas';
 import type { previewResponse, scoringConfigBody } from '../../../src/scoring/scoring.schemas';
 import type { stripeIntegrationSchema, syncProgressResponse, syncSchema } from '../../../src/stripe/stripe.schemas';
+import type { supportInfo, supportMessageSent } from '../../../src/support/support.schemas';
 
 // The server's own response schemas are the web app's types: a change on one side fails the other's typecheck.
+
 export type Me = z.infer<typeof meResponse>;
-export type StripeIntegration = z.infer<typeof stripeIntegrationSchema>;
 export type SyncRun = z.infer<typeof syncSchema>;
+export type SyncStep = SyncRun['steps'][number];
+export type SyncRetry = NonNullable<SyncRun['retry']>;
+export type StripeIntegration = z.infer<typeof stripeIntegrationSchema>;
 export type SyncProgress = z.infer<typeof syncProgressResponse>;
 export type CustomerList = z.infer<typeof customerListResponse>;
 export type CustomerSummary = CustomerList['customers'][number];
 export type CustomerDetail = z.infer<typeof customerDetail>;
+export type CustomerVersion = z.infer<typeof customerVersion>;
+export type LifecycleState = NonNullable<CustomerSummary['state']['value']>;
 export type ScoreHistory = z.infer<typeof scoreHistoryResponse>;
 export type Timeline = z.infer<typeof timelineResponse>;
 export type DashboardSummary = z.infer<typeof summaryResponse>;
@@ -38,3 +45,6 @@ export type AlertRules = z.infer<typeof rulesResponse>;
 export type AlertRule = AlertRules['rules'][number];
 export type AlertHistory = z.infer<typeof historyResponse>;
 export type Notifications = z.infer<typeof notificationsResponse>;
+
+export type Support = z.infer<typeof supportInfo>;
+export type SupportMessageSent = z.infer<typeof supportMessageSent>;

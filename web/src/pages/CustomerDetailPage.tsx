@@ -1,12 +1,22 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
 import { Link, useParams } from 'react-router';
 import { LineSeries } from '../components/charts';
 import { Button, FormError } from '../components/forms';
 import { RiskLabel } from '../components/RiskBadge';
+import { StateBadge } from '../components/StateBadge';
 import { Card, Loaded } from '../components/states';
+import { CustomerSignals } from '../components/CustomerSignals';
+import { When } from '../components/When';
 import { errorMessage, get, post } from '../lib/api';
 import { FACTOR_LABELS, date, dateTime, money } from '../lib/format';
-import type { CustomerDetail, ScoreHistory, Timeline } from '../lib/types';
+import type { CustomerDetail, CustomerVersion, ScoreHistory, Timeline } from '../lib/types';
+
+const FAILURE_CLASS: Record<string, string> = {
+  will_retry: 'Stripe will retry',
+  customer_action: 'The customer needs to act',
+  terminal: 'Will not be retried',
+};
 
 function Factors({ score }: { score: CustomerDetail['score'] }) {
   return (
@@ -14,9 +24,9 @@ function Factors({ score }: { score: CustomerDetail['score'] }) {
       <ul className="space-y-3">
         {score.factors.map((f) => (
           <li key={f.name}>
-            <div className="flex items-baseline justify-between gap-2 text-sm">
+            <div className="flex flex-wrap items-baseline justify-between gap-x-2 text-sm">
               <span className="font-medium">{FACTOR_LABELS[f.name] ?? f.name}</span>
-              <span className="tabular-nums text-slate-700">
+              <span className="text-slate-700 tabular-nums">
                 {f.points.toFixed(1)} pts · weight {f.weight}
               </span>
             </div>
@@ -44,10 +54,234 @@ function Factors({ score }: { score: CustomerDetail['score'] }) {
   );
 }
 
+function Health({ d }: { d: CustomerDetail }) {
+  const state = d.customer.state;
+  // A trial gets no health verdict: its state says where it stands.
+  const verdict = state.value !== 'trialing';
+  const coverage = d.score.coverage;
+  return (
+    <Card title="Health">
+      <p className="text-sm text-slate-600">Status</p>
+      <StateBadge state={state} className="mt-1 text-sm" />
+      <p className="mt-3 text-sm text-slate-600">Health score</p>
+      <div className="mt-1 flex flex-wrap items-center gap-3">
+        <span className="text-4xl font-bold tabular-nums">{d.score.score ?? 'N/A'}</span>
+        {verdict && d.score.level && <RiskLabel level={d.score.level} />}
+        {coverage?.provisional && (
+          <span className="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900 ring-1 ring-amber-600/30 ring-inset">
+            Provisional: one factor
+          </span>
+        )}
+      </div>
+      {d.score.explanation && <p className="mt-2 text-sm text-slate-700">{d.score.explanation}</p>}
+      {coverage?.provisional && (
+        <p className="mt-1 text-xs text-slate-600">
+          Only {coverage.present} of {coverage.of} factors could be measured: this score is not yet a verdict.
+        </p>
+      )}
+      <p className="mt-2 text-xs text-slate-600">
+        Computed <When at={d.score.scoredAt} never="not yet" />
+        {d.score.stale && ' · billing data changed since; a new score is on its way'}
+      </p>
+    </Card>
+  );
+}
+
+function Details({ d }: { d: CustomerDetail }) {
+  const metadata = Object.entries(d.customer.metadata);
+  return (
+    <Card title="Details">
+      <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
+        <dt className="text-slate-600">Currency</dt>
+        <dd>{d.customer.currency ? d.customer.currency.toUpperCase() : '—'}</dd>
+        <dt className="text-slate-600">Customer since</dt>
+        <dd title={dateTime(d.customer.firstSeenAt)}>{date(d.customer.firstSeenAt)}</dd>
+        <dt className="text-slate-600">Stripe ID</dt>
+        <dd className="font-mono text-xs break-all">{d.customer.externalId}</dd>
+      </dl>
+      <h3 className="mt-4 text-sm font-semibold">Metadata</h3>
+      {metadata.length === 0 ? (
+        <p className="text-sm text-slate-600">No metadata in Stripe.</p>
+      ) : (
+        <dl className="mt-1 grid grid-cols-[minmax(0,auto)_minmax(0,1fr)] gap-x-4 gap-y-1 text-sm">
+          {metadata.map(([k, v]) => (
+            <div key={k} className="contents">
+              <dt className="font-mono text-xs break-all text-slate-600">{k}</dt>
+              <dd className="break-words">{v}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+    </Card>
+  );
+}
+
+/** "Pro: 3 × $49.00" → the product ("Pro") and what it bills ("3 × $49.00"); tiered and metered lines keep their words. */
+const ITEM = /^(.*?): (?=\d+ (?:×|units?:)|metered)/;
+const SIMPLE = /^\d+ × \S+$/;
+function itemParts(description: string): { name: string; detail: string } {
+  const m = ITEM.exec(description);
+  return m ? { name: m[1]!, detail: description.slice(m[0].length) } : { name: description, detail: '' };
+}
+
+function Subscriptions({ subs }: { subs: CustomerDetail['subscriptions'] }) {
+  if (subs.length === 0) return <p className="text-sm text-slate-600">No subscriptions.</p>;
+  return (
+    <ul className="divide-y divide-slate-100 text-sm">
+      {subs.map((s) => {
+        // The server's sentence ends with what the items come to and how often: "… = $99.00 every month".
+        const total = s.billing.includes(' = ') ? s.billing.slice(s.billing.lastIndexOf(' = ') + 3) : s.billing;
+        return (
+          <li key={s.id} className="space-y-1 py-2">
+            <div className="flex flex-wrap justify-between gap-2">
+              <span className="font-medium">{s.planName ?? s.id}</span>
+              <span className="text-slate-700">{s.status.replaceAll('_', ' ')}</span>
+            </div>
+            {s.items.length > 0 ? (
+              <table className="w-full text-left">
+                <caption className="sr-only">What {s.planName ?? 'this subscription'} bills</caption>
+                <thead className="text-xs text-slate-600">
+                  <tr>
+                    <th scope="col" className="py-0.5 pr-2 font-medium">
+                      Item
+                    </th>
+                    <th scope="col" className="py-0.5 pr-2 text-right font-medium">
+                      Quantity
+                    </th>
+                    <th scope="col" className="py-0.5 text-right font-medium">
+                      Unit price
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {s.items.map((i, k) => {
+                    const { name, detail } = itemParts(i.description);
+                    return (
+                      <tr key={`${i.description}${k}`} className="align-top">
+                        <td className="py-0.5 pr-2 break-words">
+                          {name}
+                          {/* Tiers, usage, "per 10" or a missing price: the quantity and unit price alone do not say it. */}
+                          {detail && !SIMPLE.test(detail) && <span className="block text-xs text-slate-600">{detail}</span>}
+                        </td>
+                        <td className="py-0.5 pr-2 text-right tabular-nums">{i.quantity ?? '—'}</td>
+                        <td className="py-0.5 text-right tabular-nums">{i.unitAmount === null ? '—' : money(i.unitAmount, s.currency)}</td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            ) : null}
+            <p>
+              Billed <strong className="font-medium">{total}</strong>
+            </p>
+            <p className="text-xs text-slate-600">
+              MRR {money(s.mrr, s.currency)}
+              {(s.currentPeriodStart || s.currentPeriodEnd) && (
+                <>
+                  {' '}
+                  · current period {date(s.currentPeriodStart)} – {date(s.currentPeriodEnd)}
+                </>
+              )}
+              {s.cancelAtPeriodEnd && ` · cancels ${date(s.currentPeriodEnd)}`}
+              {s.canceledAt && !s.cancelAtPeriodEnd && ` · canceled ${date(s.canceledAt)}`}
+              {s.trialEnd && s.status === 'trialing' && ` · trial ends ${date(s.trialEnd)}`}
+            </p>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+function Payments({ payments }: { payments: CustomerDetail['payments'] }) {
+  if (payments.length === 0) return <p className="text-sm text-slate-600">No payments in the last 90 days.</p>;
+  return (
+    <table className="w-full text-left text-sm">
+      <caption className="sr-only">Recent payments</caption>
+      <thead className="text-slate-600">
+        <tr>
+          <th scope="col" className="py-1 pr-3">
+            Date
+          </th>
+          <th scope="col" className="py-1 pr-2">
+            Amount
+          </th>
+          <th scope="col" className="py-1">
+            Status
+          </th>
+        </tr>
+      </thead>
+      <tbody className="divide-y divide-slate-100">
+        {payments.map((p) => (
+          <tr key={p.id} className="align-top">
+            <td className="py-1 pr-3 whitespace-nowrap">
+              <When at={p.paidAt} />
+            </td>
+            <td className="py-1 pr-2 tabular-nums">
+              {money(p.amountCents, p.currency)}
+              {p.amountRefundedCents > 0 && (
+                <span className="block text-xs text-slate-600">{money(p.amountRefundedCents, p.currency)} refunded</span>
+              )}
+            </td>
+            <td className={`py-1 ${p.status === 'failed' ? 'text-red-800' : ''}`}>
+              {p.status}
+              {p.disputed && ' · disputed'}
+              {p.failure ? (
+                <span className="block text-xs">
+                  <strong>{FAILURE_CLASS[p.failure.class] ?? p.failure.class}</strong>
+                  {p.failure.nextRetryAt && (
+                    <>
+                      {' '}
+                      (next retry <When at={p.failure.nextRetryAt} />)
+                    </>
+                  )}
+                  : {p.failure.advice}
+                  {p.failureCode && <span className="text-slate-600"> ({p.failureCode})</span>}
+                </span>
+              ) : (
+                p.failureCode && (
+                  <span className="block text-xs">
+                    {p.failureMessage ?? p.failureCode}
+                    {p.failureMessage && <span className="text-slate-600"> ({p.failureCode})</span>}
+                  </span>
+                )
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/**
+ * While the page is open it follows the customer: a cheap version string is polled every 3 s, and the page (detail,
+ * score history, timeline) is read again when it changes — a webhook, a re-score.
+ */
+function useLiveCustomer(id: string) {
+  const client = useQueryClient();
+  const version = useQuery({
+    queryKey: ['customer-version', id],
+    queryFn: () => get<CustomerVersion>(`/customers/${encodeURIComponent(id)}/version`),
+    refetchInterval: 3000,
+  });
+  const seen = useRef<string | null>(null);
+  const current = version.data?.version ?? null;
+  useEffect(() => {
+    if (current === null) return;
+    if (seen.current !== null && seen.current !== current) void client.invalidateQueries({ queryKey: ['customer', id] });
+    seen.current = current;
+  }, [current, id, client]);
+}
+
 export function CustomerDetailPage() {
   const { id = '' } = useParams();
   const client = useQueryClient();
-  const detail = useQuery({ queryKey: ['customer', id], queryFn: () => get<CustomerDetail>(`/customers/${encodeURIComponent(id)}`) });
+  useLiveCustomer(id);
+  const detail = useQuery({
+    queryKey: ['customer', id],
+    queryFn: () => get<CustomerDetail>(`/customers/${encodeURIComponent(id)}`),
+  });
   const history = useQuery({
     queryKey: ['customer', id, 'history'],
     queryFn: () => get<ScoreHistory>(`/customers/${encodeURIComponent(id)}/score-history`),
@@ -68,47 +302,34 @@ export function CustomerDetailPage() {
       <Link to="/customers" className="text-sm text-indigo-700 hover:underline">
         ← Customers
       </Link>
-      <Loaded query={detail}>
+      <Loaded query={detail} back={{ to: '/customers', label: 'Back to customers' }}>
         {(d) => (
           <div className="space-y-4">
             <div className="flex flex-wrap items-start justify-between gap-3">
-              <div>
-                <h1 className="text-2xl font-semibold">{d.customer.name ?? d.customer.email ?? d.customer.externalId}</h1>
-                <p className="text-sm text-slate-600">
-                  {d.customer.email} · Stripe {d.customer.externalId} · customer since {date(d.customer.firstSeenAt)}
+              <div className="min-w-0">
+                <h1 className="text-2xl font-semibold break-words">{d.customer.name ?? d.customer.email ?? d.customer.externalId}</h1>
+                <p className="text-sm break-words text-slate-600">
+                  {d.customer.email && <>{d.customer.email} · </>}
+                  {d.customer.state.label} · customer since {date(d.customer.firstSeenAt)}
                   {d.customer.deletedAt && ' · deleted in Stripe'}
                 </p>
               </div>
-              <div className="flex items-center gap-2">
-                <Button variant="secondary" onClick={() => recalc.mutate()} disabled={recalc.isPending}>
-                  {recalc.isPending ? 'Recalculating…' : 'Recalculate'}
-                </Button>
-              </div>
+              <Button variant="secondary" onClick={() => recalc.mutate()} disabled={recalc.isPending}>
+                {recalc.isPending ? 'Recalculating…' : 'Recalculate'}
+              </Button>
             </div>
             <FormError>{recalc.error && errorMessage(recalc.error)}</FormError>
             <div className="grid gap-4 lg:grid-cols-3">
-              <Card title="Health score">
-                <div className="flex items-center gap-3">
-                  <span className="text-4xl font-bold tabular-nums">{d.score.score ?? 'N/A'}</span>
-                  <RiskLabel level={d.score.level} />
-                </div>
-                <p className="mt-2 text-sm text-slate-700">{d.score.explanation}</p>
-                <p className="mt-2 text-xs text-slate-600">
-                  Computed {dateTime(d.score.scoredAt)}
-                  {d.score.stale && ' · billing data changed since; a new score is on its way'}
-                </p>
-              </Card>
+              <Health d={d} />
               <Card title="Factors">
-                <div>
-                  {d.score.factors.length > 0 ? (
-                    <Factors score={d.score} />
-                  ) : (
-                    <p className="text-sm text-slate-600">{d.score.explanation}</p>
-                  )}
-                </div>
+                {d.score.factors.length > 0 ? (
+                  <Factors score={d.score} />
+                ) : (
+                  <p className="text-sm text-slate-600">{d.score.explanation ?? 'No factor could be measured yet.'}</p>
+                )}
               </Card>
               <Card title="MRR">
-                <p className="text-2xl font-semibold">{money(d.customer.mrr.amount, d.customer.mrr.currency)}</p>
+                <p className="text-2xl font-semibold">{money(d.customer.mrr.amount, d.customer.mrr.currency ?? d.customer.currency)}</p>
                 {Object.keys(d.customer.mrr.byCurrency).length > 1 && (
                   <p className="text-xs text-slate-600">
                     {Object.entries(d.customer.mrr.byCurrency)
@@ -125,6 +346,18 @@ export function CustomerDetailPage() {
                 </ul>
               </Card>
             </div>
+            <div className="grid gap-4 lg:grid-cols-3">
+              <Details d={d} />
+              <div className="lg:col-span-2">
+                <Card title="Subscriptions">
+                  <Subscriptions subs={d.subscriptions} />
+                </Card>
+              </div>
+            </div>
+            <Card title="Payments">
+              <Payments payments={d.payments} />
+            </Card>
+            <CustomerSignals customerId={d.customer.id} />
             <Card title="Score history">
               <Loaded query={history}>
                 {(h) =>
@@ -141,69 +374,6 @@ export function CustomerDetailPage() {
                 }
               </Loaded>
             </Card>
-            <div className="grid gap-4 lg:grid-cols-2">
-              <Card title="Subscriptions">
-                {d.subscriptions.length === 0 ? (
-                  <p className="text-sm text-slate-600">No subscriptions.</p>
-                ) : (
-                  <ul className="divide-y divide-slate-100 text-sm">
-                    {d.subscriptions.map((s) => (
-                      <li key={s.id} className="py-2">
-                        <div className="flex justify-between gap-2">
-                          <span className="font-medium">{s.planName ?? s.id}</span>
-                          <span className="text-slate-700">{s.status.replace('_', ' ')}</span>
-                        </div>
-                        <p className="text-xs text-slate-600">
-                          {money(s.amountCents, s.currency)} every {s.intervalCount > 1 ? `${s.intervalCount} ` : ''}
-                          {s.interval ?? 'period'} · MRR {money(s.mrr, s.currency)}
-                          {s.cancelAtPeriodEnd && ` · cancels ${date(s.currentPeriodEnd)}`}
-                          {s.canceledAt && !s.cancelAtPeriodEnd && ` · canceled ${date(s.canceledAt)}`}
-                          {s.trialEnd && s.status === 'trialing' && ` · trial ends ${date(s.trialEnd)}`}
-                        </p>
-                      </li>
-                    ))}
-                  </ul>
-                )}
-              </Card>
-              <Card title="Payments">
-                {d.payments.length === 0 ? (
-                  <p className="text-sm text-slate-600">No payments in the last 90 days.</p>
-                ) : (
-                  <table className="w-full text-left text-sm">
-                    <caption className="sr-only">Recent payments</caption>
-                    <thead className="text-slate-600">
-                      <tr>
-                        <th scope="col" className="py-1">
-                          Date
-                        </th>
-                        <th scope="col" className="py-1">
-                          Amount
-                        </th>
-                        <th scope="col" className="py-1">
-                          Status
-                        </th>
-                      </tr>
-                    </thead>
-                    <tbody className="divide-y divide-slate-100">
-                      {d.payments.map((p) => (
-                        <tr key={p.id}>
-                          <td className="py-1">{date(p.paidAt)}</td>
-                          <td className="py-1 tabular-nums">{money(p.amountCents, p.currency)}</td>
-                          <td className={`py-1 ${p.status === 'failed' ? 'text-red-800' : ''}`}>
-                            {p.status}
-                            {p.failureCode && (
-                              <span className="block text-xs">
-                                {p.failureCode}: {p.failureMessage}
-                              </span>
-                            )}
-                          </td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                )}
-              </Card>
-            </div>
             <Card title="Timeline">
               <Loaded query={timeline}>
                 {(t) =>
@@ -213,10 +383,8 @@ export function CustomerDetailPage() {
                     <ol className="space-y-2 text-sm">
                       {t.events.slice(0, 100).map((e, i) => (
                         <li key={`${e.at}${i}`} className="flex gap-3">
-                          <time dateTime={e.at} className="w-28 shrink-0 text-slate-600">
-                            {date(e.at)}
-                          </time>
-                          <span className={e.type === 'payment.failed' ? 'text-red-800' : ''}>{e.title}</span>
+                          <When at={e.at} className="w-28 shrink-0 text-slate-600" />
+                          <span className={`min-w-0 break-words ${e.type === 'payment.failed' ? 'text-red-800' : ''}`}>{e.title}</span>
                         </li>
                       ))}
                     </ol>

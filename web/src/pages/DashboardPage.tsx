@@ -1,13 +1,32 @@
 import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { HistogramChart, LineSeries, RISK_COLORS } from '../components/charts';
-import { RiskDot, ScoreBadge } from '../components/RiskBadge';
-import { Card, EmptyState, Loaded } from '../components/states';
+import { RISK_COLORS, RiskDot, ScoreBadge } from '../components/RiskBadge';
+import { Card, EmptyState, Loaded, Spinner } from '../components/states';
+import { ChurnSplit } from '../components/ChurnSplit';
+import { MrrBreakdown, MrrHeadlineStat } from '../components/MrrHeadline';
 import { get } from '../lib/api';
-import { money, signed } from '../lib/format';
+import { money, shortDate, signed } from '../lib/format';
 import { isAdmin, useMe } from '../lib/session';
-import type { DashboardSummary, Distribution, MrrTrend, StripeIntegration } from '../lib/types';
+import { useStripeIntegration } from '../lib/sync';
+import type { DashboardSummary, Distribution, MrrTrend } from '../lib/types';
+
+// The chart library is most of the app's weight: it loads beside the dashboard's numbers, not before them.
+const HistogramChart = lazy(() => import('../components/charts').then((m) => ({ default: m.HistogramChart })));
+const LineSeries = lazy(() => import('../components/charts').then((m) => ({ default: m.LineSeries })));
+function Chart({ children }: { children: React.ReactNode }) {
+  return (
+    <Suspense
+      fallback={
+        <div className="h-56">
+          <Spinner label="Loading the chart…" />
+        </div>
+      }
+    >
+      {children}
+    </Suspense>
+  );
+}
 
 function Change({ value, digits = 0, format }: { value: number | null; digits?: number; format?: (n: number) => string }) {
   if (value === null) return <span className="text-slate-500">not enough history</span>;
@@ -115,11 +134,13 @@ function MrrTrendCard({ currencies }: { currencies: string[] }) {
     >
       <Loaded query={trend}>
         {(data) => (
-          <LineSeries
-            label={`MRR (${currency.toUpperCase()})`}
-            format={(n) => money(n, currency, { compact: true })}
-            data={data.points.map((p, i) => ({ x: i === data.points.length - 1 ? 'now' : p.month, y: p.byCurrency[currency] ?? 0 }))}
-          />
+          <Chart>
+            <LineSeries
+              label={`MRR (${currency.toUpperCase()})`}
+              format={(n) => money(n, currency, { compact: true })}
+              data={data.points.map((p, i) => ({ x: i === data.points.length - 1 ? 'now' : p.month, y: p.byCurrency[currency] ?? 0 }))}
+            />
+          </Chart>
         )}
       </Loaded>
     </Card>
@@ -128,9 +149,11 @@ function MrrTrendCard({ currencies }: { currencies: string[] }) {
 
 export function DashboardPage() {
   const [params] = useSearchParams();
+  const me = useMe();
   const summary = useQuery({ queryKey: ['dashboard'], queryFn: () => get<DashboardSummary>('/dashboard/summary') });
   const distribution = useQuery({ queryKey: ['distribution'], queryFn: () => get<Distribution>('/dashboard/score-distribution') });
-  const stripe = useQuery({ queryKey: ['integrations'], queryFn: () => get<{ integrations: StripeIntegration[] }>('/integrations') });
+  const stripe = useStripeIntegration();
+  const disconnected = stripe.data?.status === 'disconnected';
   const verified = params.get('emailVerified');
   return (
     <div className="space-y-6">
@@ -145,10 +168,28 @@ export function DashboardPage() {
           This confirmation link is invalid or expired. Ask for a new one from your account.
         </p>
       )}
+      {disconnected && (
+        <div role="status" className="rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950">
+          <p className="font-semibold">
+            Stripe is disconnected{stripe.data?.disconnectedAt ? ` (since ${shortDate(stripe.data.disconnectedAt)})` : ''}: this data is no
+            longer updated.
+          </p>
+          <p>
+            Customers and scores are kept as they were.{' '}
+            {isAdmin(me.data) ? (
+              <Link to="/settings/integrations" className="font-medium underline">
+                Reconnect Stripe in Settings → Integrations
+              </Link>
+            ) : (
+              'An admin of your organization can reconnect Stripe.'
+            )}
+          </p>
+        </div>
+      )}
       <Loaded query={summary}>
         {(s) =>
           s.customers.value === 0 ? (
-            stripe.data?.integrations[0]?.connected ? (
+            stripe.data?.connected ? (
               <EmptyState title="No customers yet">
                 Your Stripe data is being imported; customers appear here as soon as the sync completes.
               </EmptyState>
@@ -164,16 +205,20 @@ export function DashboardPage() {
                   change7d={s.customers.change7d}
                   change30d={s.customers.change30d}
                 />
-                {s.mrr.slice(0, 1).map((m) => (
-                  <Stat
-                    key={m.currency}
-                    label={`MRR (${m.currency.toUpperCase()})`}
-                    value={money(m.value, m.currency)}
-                    change7d={m.change7d}
-                    change30d={m.change30d}
-                    format={(n) => money(n, m.currency)}
-                  />
-                ))}
+                {s.headline && <MrrHeadlineStat headline={s.headline} />}
+                {!s.headline &&
+                  s.mrr
+                    .slice(0, 1)
+                    .map((m) => (
+                      <Stat
+                        key={m.currency}
+                        label={`MRR (${m.currency.toUpperCase()})`}
+                        value={money(m.value, m.currency)}
+                        change7d={m.change7d}
+                        change30d={m.change30d}
+                        format={(n) => money(n, m.currency)}
+                      />
+                    ))}
                 <Stat
                   label="Average score"
                   value={s.averageScore.value === null ? 'N/A' : String(s.averageScore.value)}
@@ -188,7 +233,8 @@ export function DashboardPage() {
                   change30d={s.atRisk.change30d}
                 />
               </div>
-              {s.mrr.length > 1 && (
+              {s.headline && <MrrBreakdown headline={s.headline} />}
+              {!s.headline && s.mrr.length > 1 && (
                 <p className="text-sm text-slate-600">
                   Also billed in:{' '}
                   {s.mrr
@@ -201,9 +247,18 @@ export function DashboardPage() {
               <Card title="Risk distribution">
                 <RiskBar risk={s.risk.current} />
               </Card>
+              <Card title="Churn">
+                <ChurnSplit churn={s.churn} />
+              </Card>
               <div className="grid gap-4 lg:grid-cols-2">
                 <Card title="Score distribution">
-                  <Loaded query={distribution}>{(d) => <HistogramChart buckets={d.buckets} thresholds={d.thresholds} />}</Loaded>
+                  <Loaded query={distribution}>
+                    {(d) => (
+                      <Chart>
+                        <HistogramChart buckets={d.buckets} thresholds={d.thresholds} />
+                      </Chart>
+                    )}
+                  </Loaded>
                 </Card>
                 <MrrTrendCard currencies={s.mrr.map((m) => m.currency)} />
               </div>

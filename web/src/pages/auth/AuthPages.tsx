@@ -4,13 +4,15 @@ import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { AuthFrame, Button, Field, FormError } from '../../components/forms';
 import { Spinner } from '../../components/states';
 import { errorMessage, get, post } from '../../lib/api';
+import { sessionChanged, useMe } from '../../lib/session';
 
 function useAfterSignIn() {
   const client = useQueryClient();
   const navigate = useNavigate();
   const [params] = useSearchParams();
   return async (to?: string) => {
-    await client.invalidateQueries({ queryKey: ['me'] });
+    // The session is known before the guarded page renders (see sessionChanged).
+    await sessionChanged(client);
     const next = params.get('next');
     navigate(to ?? (next && next.startsWith('/') && !next.startsWith('//') ? next : '/'));
   };
@@ -32,12 +34,12 @@ export function LoginPage() {
       >
         <Field label="Email" name="email" type="email" autoComplete="email" required />
         <Field label="Password" name="password" type="password" autoComplete="current-password" required />
-        <FormError>{login.error && errorMessage(login.error)}</FormError>
+        <FormError>{login.error && errorMessage(login.error, { email: 'Email', password: 'Password' })}</FormError>
         <Button type="submit" disabled={login.isPending} className="w-full">
           {login.isPending ? 'Logging in…' : 'Log in'}
         </Button>
       </form>
-      <div className="flex justify-between text-sm">
+      <div className="flex flex-wrap justify-between gap-2 text-sm">
         <Link to="/forgot-password" className="text-indigo-700 underline">
           Forgot password?
         </Link>
@@ -48,6 +50,8 @@ export function LoginPage() {
     </AuthFrame>
   );
 }
+
+const SIGNUP_LABELS = { name: 'Your name', email: 'Work email', password: 'Password', organizationName: 'Company name' };
 
 export function SignupPage({ invitationToken }: { invitationToken?: string }) {
   const done = useAfterSignIn();
@@ -80,7 +84,7 @@ export function SignupPage({ invitationToken }: { invitationToken?: string }) {
         {!invitationToken && (
           <Field label="Company name" name="organizationName" autoComplete="organization" hint="Your organization in PulseScore." />
         )}
-        <FormError>{signup.error && errorMessage(signup.error)}</FormError>
+        <FormError>{signup.error && errorMessage(signup.error, SIGNUP_LABELS)}</FormError>
         <Button type="submit" disabled={signup.isPending} className="w-full">
           {signup.isPending ? 'Creating…' : 'Create account'}
         </Button>
@@ -196,7 +200,7 @@ export function AcceptInvitationPage() {
     queryFn: () => get<InvitationPreview>(`/invitations/${encodeURIComponent(token)}/preview`),
     retry: false,
   });
-  const me = useQuery({ queryKey: ['me'], queryFn: () => get<{ user: unknown } | null>('/me').catch(() => null) });
+  const me = useMe();
   const accept = useMutation({ mutationFn: () => post('/invitations/accept', { token }), onSuccess: () => done('/') });
   if (preview.isPending || me.isPending) return <Spinner />;
   if (preview.error) {

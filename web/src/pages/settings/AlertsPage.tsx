@@ -3,8 +3,8 @@ import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
 import { Button, Field, FormError } from '../../components/forms';
 import { Card, EmptyState, Loaded } from '../../components/states';
+import { When } from '../../components/When';
 import { del, errorMessage, get, patch, post, put } from '../../lib/api';
-import { dateTime } from '../../lib/format';
 import { isAdmin, useMe } from '../../lib/session';
 import type { AlertHistory, AlertRule, AlertRules, Members } from '../../lib/types';
 
@@ -14,7 +14,10 @@ const KINDS = [
   { value: 'risk_level', label: 'Risk level becomes red (or yellow)' },
   { value: 'payment_failed', label: 'A payment fails' },
   { value: 'subscription_canceled', label: 'A subscription is canceled' },
+  { value: 'trial_ending', label: 'A trial ends within D days' },
+  { value: 'trial_card_missing', label: 'A trial ends within D days with no card on file' },
 ] as const;
+const isTrialKind = (k: string) => k === 'trial_ending' || k === 'trial_card_missing';
 const kindLabel = (k: string) => KINDS.find((x) => x.value === k)?.label ?? k;
 
 function describeRule(r: AlertRule): string {
@@ -26,7 +29,9 @@ function describeRule(r: AlertRule): string {
         ? `score drops ${p.points}+ points in ${p.days} days`
         : r.kind === 'risk_level'
           ? `becomes ${p.level === 'yellow' ? 'yellow or red' : 'red'}`
-          : kindLabel(r.kind).toLowerCase();
+          : isTrialKind(r.kind)
+            ? `trial ends within ${p.days ?? 3} days${r.kind === 'trial_card_missing' ? ', no card on file' : ''}`
+            : kindLabel(r.kind).toLowerCase();
   const channels = [
     r.channels.email.length ? `email (${r.channels.email.length})` : null,
     r.channels.inApp ? 'in-app' : null,
@@ -35,6 +40,21 @@ function describeRule(r: AlertRule): string {
   ].filter(Boolean);
   return `${what}${r.minMrr ? `, MRR ≥ ${r.minMrr}` : ''} → ${channels.join(', ')}`;
 }
+
+/** The API's field names, as the form names them. */
+const RULE_LABELS: Record<string, string> = {
+  name: 'Name',
+  kind: 'When',
+  'params.threshold': 'Score below',
+  'params.points': 'Drop of at least',
+  'params.days': 'Within (days)',
+  'params.level': 'Level',
+  minMrr: 'Minimum MRR',
+  cooldownMinutes: 'Cooldown',
+  'channels.email': 'Email recipients',
+  'channels.slackWebhookUrl': 'The Slack incoming-webhook URL',
+  'channels.webhookUrl': 'The outgoing webhook URL',
+};
 
 function RuleForm({ rule, onDone }: { rule: AlertRule | null; onDone: () => void }) {
   const client = useQueryClient();
@@ -61,7 +81,9 @@ function RuleForm({ rule, onDone }: { rule: AlertRule | null; onDone: () => void
           ? { points: num('points'), days: num('days') }
           : kind === 'risk_level'
             ? { level: f.get('level') }
-            : {};
+            : isTrialKind(kind)
+              ? { days: num('trialDays') }
+              : {};
     const extra = String(f.get('addresses') ?? '')
       .split(/[\s,]+/)
       .filter(Boolean);
@@ -102,6 +124,9 @@ function RuleForm({ rule, onDone }: { rule: AlertRule | null; onDone: () => void
             <Field label="Drop of at least (points)" name="points" type="number" min={1} max={100} defaultValue={p.points ?? 20} required />
             <Field label="Within (days)" name="days" type="number" min={1} max={365} defaultValue={p.days ?? 7} required />
           </div>
+        )}
+        {isTrialKind(kind) && (
+          <Field label="Days before the trial ends" name="trialDays" type="number" min={1} max={30} defaultValue={p.days ?? 3} required />
         )}
         {kind === 'risk_level' && (
           <label className="block space-y-1 text-sm">
@@ -176,7 +201,7 @@ function RuleForm({ rule, onDone }: { rule: AlertRule | null; onDone: () => void
             Signing secret: <code className="break-all">{rule.channels.webhookSecret}</code>
           </p>
         )}
-        <FormError>{save.error && errorMessage(save.error)}</FormError>
+        <FormError>{save.error && errorMessage(save.error, RULE_LABELS)}</FormError>
         <div className="flex gap-2">
           <Button type="submit" disabled={save.isPending}>
             {rule ? 'Save rule' : 'Create rule'}
@@ -203,7 +228,7 @@ function History() {
           h.alerts.length === 0 ? (
             <p className="text-sm text-slate-600">No alert has fired yet.</p>
           ) : (
-            <div className="overflow-x-auto">
+            <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Alert history">
               <table className="w-full text-left text-sm">
                 <caption className="sr-only">Alerts fired, newest first</caption>
                 <thead className="text-slate-600">
@@ -225,7 +250,9 @@ function History() {
                 <tbody className="divide-y divide-slate-100">
                   {h.alerts.map((a) => (
                     <tr key={a.id}>
-                      <td className="py-1 pr-3 whitespace-nowrap">{dateTime(a.createdAt)}</td>
+                      <td className="py-1 pr-3 whitespace-nowrap">
+                        <When at={a.createdAt} />
+                      </td>
                       <td className="py-1 pr-3">{a.rule.name}</td>
                       <td className="py-1 pr-3">
                         {a.customer ? (
@@ -281,7 +308,7 @@ export function AlertsPage() {
   });
   return (
     <div className="space-y-4">
-      <div className="flex items-center justify-between">
+      <div className="flex flex-wrap items-center justify-between gap-2">
         <h1 className="text-2xl font-semibold">Alerts</h1>
         {admin && !editing && <Button onClick={() => setEditing('new')}>New rule</Button>}
       </div>

@@ -2,8 +2,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Button, Field, FormError } from '../../components/forms';
 import { Card, EmptyState, Loaded } from '../../components/states';
+import { When } from '../../components/When';
 import { del, errorMessage, get, post } from '../../lib/api';
-import { ago, date } from '../../lib/format';
 import { isAdmin, useMe } from '../../lib/session';
 import type { ApiKeys, CreatedApiKey } from '../../lib/types';
 
@@ -44,7 +44,7 @@ export function ApiKeysPage() {
             create.mutate();
           }}
         >
-          <div className="min-w-56 flex-1">
+          <div className="min-w-0 flex-1 basis-56">
             <Field label="Name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} />
           </div>
           <label className="space-y-1 text-sm">
@@ -58,7 +58,7 @@ export function ApiKeysPage() {
             Create key
           </Button>
         </form>
-        <FormError>{create.error && errorMessage(create.error)}</FormError>
+        <FormError>{create.error && errorMessage(create.error, { name: 'Name', role: 'Role' })}</FormError>
         {create.data && (
           <div role="status" className="mt-3 rounded-lg border border-amber-200 bg-amber-50 p-3 text-sm">
             <p className="font-semibold">Copy this key now: it is shown only once.</p>
@@ -75,9 +75,9 @@ export function ApiKeysPage() {
               <ul className="divide-y divide-slate-100 text-sm">
                 {data.apiKeys.map((k) => (
                   <li key={k.id} className="flex flex-wrap items-center justify-between gap-2 py-2">
-                    <span>
+                    <span className="min-w-0">
                       <span className="font-medium">{k.name}</span> <code className="text-slate-600">{k.prefix}…</code> · {k.role} · created{' '}
-                      {date(k.createdAt)} · last used {ago(k.lastUsedAt)}
+                      <When at={k.createdAt} /> · last used <When at={k.lastUsedAt} />
                     </span>
                     <Button variant="secondary" onClick={() => revoke.mutate(k.id)} aria-label={`Revoke ${k.name}`}>
                       Revoke

@@ -13,6 +13,17 @@ const NOTES: Record<string, string> = {
   support: 'No support source is connected yet: this weight goes to the other factors.',
 };
 
+/** Field names in the API's validation messages, as the form names them. */
+const LABELS: Record<string, string> = {
+  'weights.payment_recency': 'The payment recency weight',
+  'weights.mrr_trend': 'The MRR trend weight',
+  'weights.failed_payments': 'The failed payments weight',
+  'weights.usage': 'The product usage weight',
+  'weights.support': 'The support weight',
+  'thresholds.green': 'The healthy threshold',
+  'thresholds.yellow': 'The at-risk threshold',
+};
+
 /** The same rules the API applies, so that the form explains a problem before saving. */
 export function validate(config: ScoringConfig): string | null {
   const weights = Object.values(config.weights);
@@ -44,8 +55,16 @@ function Editor({ saved }: { saved: ScoringConfig }) {
   const setWeight = (f: (typeof FACTORS)[number], v: number) => setConfig({ ...config, weights: { ...config.weights, [f]: v } });
   const setThreshold = (k: 'green' | 'yellow', v: number) => setConfig({ ...config, thresholds: { ...config.thresholds, [k]: v } });
   return (
-    <div className="space-y-4">
-      <Card title="Weights">
+    <section aria-labelledby="scoring-configuration" className="space-y-4">
+      <div>
+        <h2 id="scoring-configuration" className="text-lg font-semibold">
+          Configuration
+        </h2>
+        <p className="text-sm text-slate-600">
+          How this organization&apos;s health scores are computed: the weight of each factor and the scores where the risk levels begin.
+        </p>
+      </div>
+      <Card title="Weights" level={3}>
         <p className="mb-3 text-sm text-slate-600">
           Each factor counts in proportion to its weight; the percentages show the normalised share.
         </p>
@@ -86,7 +105,7 @@ function Editor({ saved }: { saved: ScoringConfig }) {
           ))}
         </div>
       </Card>
-      <Card title="Risk levels">
+      <Card title="Risk levels" level={3}>
         <div className="flex flex-wrap gap-6 text-sm">
           <label className="space-y-1">
             <span className="block font-medium">Healthy (green) from</span>
@@ -131,14 +150,14 @@ function Editor({ saved }: { saved: ScoringConfig }) {
       ) : (
         <p className="text-sm text-slate-600">Only admins and owners can change scoring settings.</p>
       )}
-      <FormError>{(preview.error && errorMessage(preview.error)) || (save.error && errorMessage(save.error))}</FormError>
+      <FormError>{(preview.error && errorMessage(preview.error, LABELS)) || (save.error && errorMessage(save.error, LABELS))}</FormError>
       {save.isSuccess && (
         <p role="status" className="text-sm text-green-800">
           Saved. Every customer is being re-scored.
         </p>
       )}
       {preview.data && (
-        <Card title="Preview">
+        <Card title="Preview" level={3}>
           <p role="status" className="text-sm">
             <strong>{preview.data.changed}</strong> of {preview.data.customers} customers would change level.
           </p>
@@ -161,7 +180,7 @@ function Editor({ saved }: { saved: ScoringConfig }) {
               {(['green', 'yellow', 'red', 'none'] as const).map((k) => (
                 <tr key={k}>
                   <th scope="row" className="pr-4 text-left font-normal">
-                    {k === 'none' ? 'No score' : k}
+                    {{ green: 'Healthy (green)', yellow: 'At risk (yellow)', red: 'Critical (red)', none: 'No score' }[k]}
                   </th>
                   <td className="pr-4 text-right tabular-nums">{preview.data.current[k]}</td>
                   <td className="text-right tabular-nums">{preview.data.distribution[k]}</td>
@@ -180,7 +199,7 @@ function Editor({ saved }: { saved: ScoringConfig }) {
           )}
         </Card>
       )}
-    </div>
+    </section>
   );
 }
 

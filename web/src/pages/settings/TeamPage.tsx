@@ -1,9 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { CopyButton, CopyField } from '../../components/CopyButton';
 import { Button, Field, FormError } from '../../components/forms';
 import { Card, Loaded } from '../../components/states';
-import { del, errorMessage, get, patch, post } from '../../lib/api';
-import { date } from '../../lib/format';
+import { When } from '../../components/When';
+import { del, errorMessage, fieldErrors, get, patch, post } from '../../lib/api';
 import { activeRole, isAdmin, useMe } from '../../lib/session';
 import type { Invitations, Members } from '../../lib/types';
 
@@ -19,7 +20,7 @@ export function TeamPage() {
   const [email, setEmail] = useState('');
   const [role, setRole] = useState('member');
   const invite = useMutation({
-    mutationFn: () => post('/invitations', { email, role }),
+    mutationFn: () => post<{ email: string; url?: string | null }>('/invitations', { email, role }),
     onSuccess: async () => {
       setEmail('');
       await refresh();
@@ -41,8 +42,9 @@ export function TeamPage() {
             <ul className="divide-y divide-slate-100">
               {data.members.map((m) => (
                 <li key={m.id} className="flex flex-wrap items-center justify-between gap-2 py-2 text-sm">
-                  <span>
-                    <span className="font-medium">{m.name}</span> <span className="text-slate-600">{m.email}</span>
+                  <span className="min-w-0">
+                    <span className="font-medium">{m.name}</span>{' '}
+                    <span className="block break-all text-slate-600 sm:inline">{m.email}</span>
                   </span>
                   <span className="flex items-center gap-2">
                     {admin && m.userId !== me.data?.user?.id ? (
@@ -83,12 +85,23 @@ export function TeamPage() {
               invite.mutate();
             }}
           >
-            <div className="min-w-56 flex-1">
-              <Field label="Email" type="email" value={email} onChange={(e) => setEmail(e.target.value)} required />
+            <div className="min-w-0 flex-1 basis-56">
+              <Field
+                label="Email"
+                type="email"
+                value={email}
+                onChange={(e) => setEmail(e.target.value)}
+                required
+                error={fieldErrors(invite.error).email ? `This email address ${fieldErrors(invite.error).email}.` : null}
+              />
             </div>
             <label className="space-y-1 text-sm">
               <span className="block font-medium">Role</span>
-              <select value={role} onChange={(e) => setRole(e.target.value)} className="rounded-md border border-slate-300 px-2 py-2">
+              <select
+                value={role}
+                onChange={(e) => setRole(e.target.value)}
+                className="rounded-md border border-slate-300 bg-white px-2 py-2 text-sm"
+              >
                 <option value="member">Member</option>
                 <option value="admin">Admin</option>
               </select>
@@ -97,7 +110,18 @@ export function TeamPage() {
               Send invitation
             </Button>
           </form>
-          <FormError>{invite.error && errorMessage(invite.error)}</FormError>
+          <FormError>
+            {invite.error && !fieldErrors(invite.error).email && errorMessage(invite.error, { email: 'Email', role: 'Role' })}
+          </FormError>
+          {invite.data && (
+            <div role="status" className="mt-3 space-y-2 rounded-lg border border-green-200 bg-green-50 p-3 text-sm">
+              <p>
+                Invitation created for <strong>{invite.data.email}</strong>. It is emailed when mail is set up; you can also hand them the
+                link.
+              </p>
+              {invite.data.url && <CopyField label={`Invitation link for ${invite.data.email}`} value={invite.data.url} />}
+            </div>
+          )}
           <Loaded query={invitations}>
             {(data) =>
               data.invitations.filter((i) => i.status === 'pending').length === 0 ? (
@@ -107,13 +131,24 @@ export function TeamPage() {
                   {data.invitations
                     .filter((i) => i.status === 'pending')
                     .map((i) => (
-                      <li key={i.id} className="flex items-center justify-between gap-2 py-2">
-                        <span>
-                          {i.email} · {i.role} · expires {date(i.expiresAt)}
+                      <li key={i.id} className="flex flex-wrap items-center justify-between gap-2 py-2">
+                        <span className="min-w-0">
+                          <span className="break-all">{i.email}</span> · {i.role} · expires <When at={i.expiresAt} />
                         </span>
-                        <Button variant="secondary" onClick={() => cancel.mutate(i.id)}>
-                          Cancel
-                        </Button>
+                        <span className="flex gap-2">
+                          {i.url && (
+                            <CopyButton value={i.url} what={`for ${i.email}`}>
+                              Copy link
+                            </CopyButton>
+                          )}
+                          <Button
+                            variant="secondary"
+                            onClick={() => cancel.mutate(i.id)}
+                            aria-label={`Cancel the invitation for ${i.email}`}
+                          >
+                            Cancel
+                          </Button>
+                        </span>
                       </li>
                     ))}
                 </ul>
