@@ -1,22 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cadence, describeBilling, describeItem } from './billing-text.js';
-import type { Item } from './mrr.js';
-
-const item = (over: Partial<Item> = {}): Item => ({
-  currency: 'usd',
-  billing_scheme: 'per_unit',
-  unit_amount: 4900,
-  unit_amount_decimal: null,
-  tiers_mode: null,
-  tiers: null,
-  transform_quantity: null,
-  interval: 'month',
-  interval_count: 1,
-  usage_type: 'licensed',
-  quantity: 1,
-  discounts: [],
-  ...over,
-});
+import { priceItem as item } from '../../test/helpers/billing.js';
 
 describe('what a subscription bills, in words', () => {
   it.each([

@@ -12,6 +12,7 @@ import {
 } from './reconstruct.js';
 import { type CustomerRecords, evaluateCustomer } from './customer-health.js';
 import { DEFAULT_CONFIG } from './scoring.config.js';
+import { priceItem } from '../../test/helpers/billing.js';
 
 const DAY = 86_400;
 const NOW = 1_800_000_000;
@@ -320,20 +321,7 @@ describe('reconstructAt', () => {
       invoices: paidMonths(ago(315), NOW),
       disputes: [],
     };
-    const item = {
-      currency: 'usd',
-      billing_scheme: 'per_unit',
-      unit_amount: 4900,
-      unit_amount_decimal: null,
-      tiers_mode: null,
-      tiers: null,
-      transform_quantity: null,
-      interval: 'month',
-      interval_count: 1,
-      usage_type: 'licensed',
-      quantity: 1,
-      discounts: [],
-    };
+    const item = priceItem();
     const records: CustomerRecords = {
       currency: 'usd',
       subscriptions: [
