@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describeRefusals, takePulseScoreRefusals } from '../emulator/audit.js';
 import { alertsBench } from './alerts.bench.js';
+import { backtestBench } from './backtest.bench.js';
 import { emulatorBench } from './emulator.bench.js';
 import { ingestBench } from './ingest.bench.js';
 import { scoringBench } from './scoring.bench.js';
@@ -12,7 +13,7 @@ import { webhooksBench } from './webhooks.bench.js';
 import type { Benchmark, BenchResult } from './types.js';
 
 /** Every benchmark, by name; `npm run bench -- <name>` runs one. */
-const BENCHMARKS: Benchmark[] = [emulatorBench, stripeSyncBench, webhooksBench, scoringBench, alertsBench, ingestBench];
+const BENCHMARKS: Benchmark[] = [emulatorBench, stripeSyncBench, webhooksBench, scoringBench, alertsBench, ingestBench, backtestBench];
 
 function verdict(r: BenchResult): string {
   const ok = r.direction === 'max' ? r.value <= r.target : r.value >= r.target;

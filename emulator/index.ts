@@ -6,7 +6,7 @@ import { parseScenario, ScenarioError } from './scenario/schema.js';
 
 export { Emulator } from './emulator.js';
 export type { EmulatorOptions, PlatformConfig, RealismConfig } from './emulator.js';
-export { generateScenario, PERSONAS } from './scenario/generate.js';
+export { generateScenario, HISTORY_PERSONAS, PERSONAS } from './scenario/generate.js';
 export { parseScenario, ScenarioError } from './scenario/schema.js';
 export { signPayload } from './webhooks.js';
 
@@ -15,8 +15,8 @@ export interface StartOptions extends EmulatorOptions {
   host?: string;
   /** Generate a business with this many customers… */
   customers?: number;
-  /** …in live mode, with this share of customers holding a second (add-on) subscription. */
-  generate?: { livemode?: boolean; addOnRate?: number };
+  /** …in live mode, with this share of customers holding a second (add-on) subscription, and 18 months of churn (`long`). */
+  generate?: { livemode?: boolean; addOnRate?: number; history?: 'recent' | 'long' };
   /** …or load this scenario file (JSON). */
   scenarioFile?: string;
   /** …or this scenario object. */

@@ -13,6 +13,7 @@ Usage: npm run emulator -- [options]
   --seed S               generator seed (default 42): the same seed gives the same business
   --live                 generate a live-mode business (rate limit 100/s instead of 25/s)
   --add-on-rate R        share of billed customers with a second, add-on subscription (0–1)
+  --history recent|long  long: 18 months of history with voluntary and involuntary churn (the demo's business)
   --scenario FILE        load a scenario file instead of generating one (see emulator/README.md)
   --write-scenario FILE  write the generated scenario (with each customer's persona) and exit
   --state FILE           load state saved earlier; with --save, save it there on exit
@@ -48,6 +49,7 @@ async function main() {
       seed: { type: 'string' },
       live: { type: 'boolean' },
       'add-on-rate': { type: 'string' },
+      history: { type: 'string' },
       scenario: { type: 'string' },
       'write-scenario': { type: 'string' },
       state: { type: 'string' },
@@ -69,11 +71,20 @@ async function main() {
   if (values.help) return void process.stdout.write(HELP);
   const customers = number('customers', values.customers, 0, 1_000_000) ?? 500;
   const seed = number('seed', values.seed, 0, 2 ** 31) ?? 42;
+  if (values.history !== undefined && values.history !== 'recent' && values.history !== 'long')
+    throw new Error(`--history must be "recent" or "long", not "${values.history}"`);
+  const history = values.history as 'recent' | 'long' | undefined;
   if (values['write-scenario']) {
     await writeFile(
       values['write-scenario'],
       JSON.stringify(
-        generateScenario({ customers, seed, livemode: values.live, addOnRate: number('add-on-rate', values['add-on-rate'], 0, 1) }),
+        generateScenario({
+          customers,
+          seed,
+          livemode: values.live,
+          addOnRate: number('add-on-rate', values['add-on-rate'], 0, 1),
+          history,
+        }),
         null,
         2,
       ),
@@ -87,7 +98,7 @@ async function main() {
     host: values.host,
     seed,
     customers: values.scenario || (values.state && existsSync(values.state)) ? undefined : customers,
-    generate: { livemode: values.live ?? false, addOnRate: number('add-on-rate', values['add-on-rate'], 0, 1) ?? 0 },
+    generate: { livemode: values.live ?? false, addOnRate: number('add-on-rate', values['add-on-rate'], 0, 1) ?? 0, history },
     scenarioFile: values.scenario,
     stateFile: values.state && existsSync(values.state) ? values.state : undefined,
     platform: {

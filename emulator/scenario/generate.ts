@@ -1,11 +1,10 @@
 import { Random } from '../random.js';
+import { type CustomerSpec, HISTORY_PERSONAS, historySubscription, isHistoryKind, lengthen, type SubSpec } from './history.js';
 import { CATALOG, type PersonaKind, PERSONAS, PREFIXES, SUFFIXES } from './personas.js';
 import type { ScenarioInput } from './schema.js';
 
+export { HISTORY_PERSONAS, type HistoryPersonaKind } from './history.js';
 export { PERSONAS, type PersonaKind } from './personas.js';
-
-type CustomerSpec = ScenarioInput['accounts'][number]['customers'] extends (infer C)[] | undefined ? C : never;
-type SubSpec = NonNullable<CustomerSpec['subscriptions']>[number];
 
 const days = (n: number) => `-${n}d`;
 
@@ -250,28 +249,42 @@ export function generateScenario(options: {
   livemode?: boolean;
   /** Share of billed customers who also have a separate add-on subscription (0–1). */
   addOnRate?: number;
+  /**
+   * `recent` (the default): today's business, subscriptions started 3–14 months ago. `long`: 18 months of history
+   * with churn through the last year (see `history.ts`), for backtests — the demo uses it.
+   */
+  history?: 'recent' | 'long';
 }): ScenarioInput {
   const r = new Random(options.seed);
-  const weights = Object.fromEntries(Object.entries(PERSONAS).map(([k, v]) => [k, v.weight])) as Record<PersonaKind, number>;
-  const kinds = Object.keys(PERSONAS) as PersonaKind[];
+  const long = options.history === 'long';
+  // The long history replaces the generic "canceled" customers with churners of every kind.
+  const cast: Record<string, { weight: number; expected: 'green' | 'yellow' | 'red' | 'none' | null; note: string }> = long
+    ? { ...Object.fromEntries(Object.entries(PERSONAS).filter(([k]) => k !== 'canceled')), ...HISTORY_PERSONAS }
+    : PERSONAS;
+  const weights = Object.fromEntries(Object.entries(cast).map(([k, v]) => [k, v.weight]));
+  const kinds = Object.keys(cast);
   const customers: CustomerSpec[] = [];
   for (let i = 0; i < options.customers; i++) {
     // The first customers cover every persona once, so even a tiny business shows each case.
     const kind = i < kinds.length ? kinds[i]! : r.weighted(weights);
     const company = `${r.pick(PREFIXES)} ${r.pick(SUFFIXES)}`;
     const slug = company.toLowerCase().replace(/[^a-z]+/g, '');
-    const sub = subscriptionFor(kind, r);
+    const sub = isHistoryKind(kind)
+      ? historySubscription(kind, r)
+      : long
+        ? lengthen(kind, subscriptionFor(kind as PersonaKind, r), r)
+        : subscriptionFor(kind as PersonaKind, r);
     const charges: NonNullable<CustomerSpec['charges']> = [];
     if (kind === 'recovered_failure')
       charges.push({ at: days(r.int(3, 8)), amount: 9900, currency: 'usd', status: 'failed', failure_code: 'insufficient_funds' });
-    charges.push(...oneOffCharges(kind, i < kinds.length, sub, r));
+    if (!isHistoryKind(kind)) charges.push(...oneOffCharges(kind as PersonaKind, i < kinds.length, sub, r));
     customers.push({
       key: `c${i + 1}`,
       name: company,
       email: `billing+${i + 1}@${slug}.example`,
       created: sub ? String(sub.start) : days(r.int(1, 300)),
       metadata: r.chance(0.3) ? { crm_id: `CRM-${10000 + i}`, segment: r.pick(['smb', 'mid-market', 'enterprise']) } : undefined,
-      persona: { kind, expected: PERSONAS[kind].expected, note: PERSONAS[kind].note },
+      persona: { kind, expected: cast[kind]!.expected, note: cast[kind]!.note },
       // Every other trial has no card on file yet (by position, so the random sequence is unchanged).
       ...(kind === 'trialing' && i % 2 === 1 ? { payment_method: 'none' as const } : {}),
       subscriptions: sub ? [sub, ...(options.addOnRate && r.chance(options.addOnRate) ? [addOn(sub, r)] : [])] : [],

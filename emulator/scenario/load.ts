@@ -11,22 +11,15 @@ import { expireCharge, watchUncaptured } from '../resources/charges.js';
 import { closeDispute, openDispute } from '../resources/disputes.js';
 import { refundCharge } from '../resources/refunds.js';
 import type { Account, StripeObject } from '../state.js';
+import { lateRenewals, payLate } from './late.js';
 import { resolveTime, type Scenario, type ScenarioAccount, type ScenarioCharge, type ScenarioSubscription } from './schema.js';
 
 export { resolveTime };
 
+type Counts = Record<'customers' | 'subscriptions' | 'charges' | 'invoices' | 'refunds' | 'disputes', number>;
+
 export interface LoadSummary {
-  accounts: {
-    id: string;
-    name: string;
-    livemode: boolean;
-    customers: number;
-    subscriptions: number;
-    charges: number;
-    invoices: number;
-    refunds: number;
-    disputes: number;
-  }[];
+  accounts: ({ id: string; name: string; livemode: boolean } & Counts)[];
 }
 
 interface Catalog {
@@ -258,6 +251,7 @@ function loadSubscription(
   const trialEnd = spec.trial_days ? start + spec.trial_days * 86400 : null;
   const canceledAt = spec.canceled_at ? Math.max(start, Math.min(resolveTime(spec.canceled_at, now), now)) : null;
   const unpaidSince = spec.unpaid_since ? resolveTime(spec.unpaid_since, now) : null;
+  const lates = lateRenewals(spec, now);
   const firstPrice = catalog.prices.get(spec.items[0]!.price)!;
   const interval = firstPrice.recurring.interval as Interval;
   const count = firstPrice.recurring.interval_count as number;
@@ -347,14 +341,16 @@ function loadSubscription(
     sub.items = { ...sub.items, data: buildItems(itemsFor(period.start), period) };
     const failing = unpaidSince !== null && period.start >= unpaidSince;
     const codes = spec.failure_codes ?? ['card_declined'];
+    const late = failing || first ? null : lates.take(period.start);
     const { invoice } = billPeriod(emulator, account, sub, {
       period,
-      outcome: failing ? 'failed' : 'succeeded',
-      failureCode: codes[0],
+      outcome: failing || late ? 'failed' : 'succeeded',
+      failureCode: late?.failureCode ?? codes[0],
       created: period.start,
       billingReason: first ? 'subscription_create' : 'subscription_cycle',
       emitEvents: false,
     });
+    if (late && invoice.amount_due > 0 && payLate(emulator, account, invoice, late, now)) failed = true;
     if (failing) {
       failed = true;
       for (let r = 1; r < spec.retries; r++) {

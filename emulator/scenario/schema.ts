@@ -113,6 +113,10 @@ const subscription = z.strictObject({
   failure_codes: z.array(z.string()).min(1).optional(),
   /** Failed attempts per unpaid invoice (Stripe's smart retries), spread over the following days. */
   retries: z.number().int().min(1).max(8).default(1),
+  /** Renewals paid late: the first renewal at or after `at` is declined, retried every two days, and paid `paid_after_days` after it was billed. */
+  late_renewals: z
+    .array(z.strictObject({ at: timeSchema, paid_after_days: z.number().int().min(1).max(30), failure_code: z.string().optional() }))
+    .optional(),
   status: z.enum(['unpaid', 'paused', 'incomplete', 'incomplete_expired']).optional(),
   metadata,
 });

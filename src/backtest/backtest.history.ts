@@ -1,5 +1,5 @@
 import { churnKind } from '../revenue/churn.js';
-import { type CustomerHistory, endedAt, reconstructAt, weeklyMoments } from '../scoring/reconstruct.js';
+import { type CustomerHistory, endedAt, reconstructAt, reconstructSeries, weeklyMoments } from '../scoring/reconstruct.js';
 import type { ScoringConfig } from '../scoring/scoring.config.js';
 import type { Churn, Level } from './backtest.metrics.js';
 
@@ -90,15 +90,20 @@ export function reconstructPoints(history: CustomerHistory, start: number, end: 
   if (first === null) return [];
   const points: StoredPoint[] = [];
   let lastChurned = false;
-  for (const t of weeklyMoments(start, end)) {
-    if (t < first) continue;
-    const r = reconstructAt(history, t, config);
+  for (const r of reconstructSeries(
+    history,
+    weeklyMoments(start, end).filter((t) => t >= first),
+    config,
+  )) {
     const churned = r.lifecycle.state === 'churned';
     if (churned && lastChurned) continue;
     lastChurned = churned;
     const factors: Record<string, number> = {};
-    for (const [name, f] of Object.entries(r.factors)) if ('value' in f) factors[name] = Math.round(f.value * 10_000) / 10_000;
-    points.push({ at: t, score: r.score.score, level: r.score.level, lifecycle: r.lifecycle.state, factors });
+    for (const name in r.factors) {
+      const f = r.factors[name as keyof typeof r.factors];
+      if ('value' in f) factors[name] = Math.round(f.value * 10_000) / 10_000;
+    }
+    points.push({ at: r.at, score: r.score.score, level: r.score.level, lifecycle: r.lifecycle.state, factors });
   }
   return points;
 }

@@ -8,6 +8,8 @@ import type { Churn, Level } from './backtest.metrics.js';
 
 const epoch = (column: string) => sql.raw(`extract(epoch from ${column})::float8`);
 const json = (v: unknown) => JSON.stringify(v);
+/** Reconstructed points per insert statement. */
+const INSERT_BATCH = 2_500;
 
 export interface ReferencePoint {
   customerId: string;
@@ -203,6 +205,10 @@ export function createBacktestRepo(db: Kysely<Database>) {
         update reconstruction_runs set status = 'done', finished_at = now(), history_start = to_timestamp(${r.start}),
           history_end = to_timestamp(${r.end}), customers = ${r.customers}, points = ${r.points}, error = null
         where org_id = ${orgId}`.execute(db);
+      // A rebuild can replace most of the table at once: without fresh statistics the planner takes the backtest's
+      // per-customer lookups for a few rows of the (org_id, at) index, where a week holds every customer's point —
+      // one backtest then reads the organization's points once per customer (minutes, at 10k customers).
+      await sql`analyze score_reconstructions, reconstructed_churns`.execute(db);
     },
 
     async failRun(orgId: string, error: string): Promise<void> {
@@ -239,11 +245,11 @@ export function createBacktestRepo(db: Kysely<Database>) {
         : null;
     },
 
-    /** Replaces the points and churns of some customers (one transaction). */
+    /**
+     * Replaces the points and churns of some customers (one transaction). Points go in as JSON a few thousand at a
+     * time, so that no single serialization holds the event loop for long.
+     */
     async replace(orgId: string, ids: string[], points: Map<string, StoredPoint[]>, churns: Map<string, Churn>): Promise<void> {
-      const rows = [...points].flatMap(([id, list]) =>
-        list.map((p) => ({ c: id, at: p.at, s: p.score, l: p.level, st: p.lifecycle, f: p.factors })),
-      );
       const churnRows = [...churns].map(([id, c]) => ({
         c: id,
         at: c.at,
@@ -254,13 +260,22 @@ export function createBacktestRepo(db: Kysely<Database>) {
       await db.transaction().execute(async (trx) => {
         await sql`delete from score_reconstructions where org_id = ${orgId} and customer_id = any(${ids}::uuid[])`.execute(trx);
         await sql`delete from reconstructed_churns where org_id = ${orgId} and customer_id = any(${ids}::uuid[])`.execute(trx);
-        if (rows.length > 0) {
+        let rows: { c: string; at: number; s: number | null; l: Level | null; st: string; f: Record<string, number> }[] = [];
+        const flush = async () => {
+          if (rows.length === 0) return;
+          const batch = json(rows);
+          rows = [];
           await sql`
             insert into score_reconstructions (org_id, customer_id, at, score, risk_level, lifecycle_state, factors)
             select ${orgId}, x.c, to_timestamp(x.at), x.s, x.l, x.st, x.f
-            from jsonb_to_recordset(${json(rows)}::jsonb) as x(c uuid, at float8, s smallint, l text, st text, f jsonb)
+            from jsonb_to_recordset(${batch}::jsonb) as x(c uuid, at float8, s smallint, l text, st text, f jsonb)
             join customers cu on cu.id = x.c and cu.org_id = ${orgId}`.execute(trx);
+        };
+        for (const [id, list] of points) {
+          for (const p of list) rows.push({ c: id, at: p.at, s: p.score, l: p.level, st: p.lifecycle, f: p.factors });
+          if (rows.length >= INSERT_BATCH) await flush();
         }
+        await flush();
         if (churnRows.length > 0) {
           await sql`
             insert into reconstructed_churns (org_id, customer_id, churned_at, kind, mrr, currency)

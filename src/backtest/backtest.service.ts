@@ -5,6 +5,7 @@ import { type OrgContext, requireRole } from '../auth/roles.js';
 import type { Database } from '../db/schema.js';
 import { enqueue } from '../jobs/jobs.registry.js';
 import { DEFAULT_CONFIG, type ScoringConfig, scoringConfigSchema } from '../scoring/scoring.config.js';
+import type { CustomerHistory } from '../scoring/reconstruct.js';
 import { type ComputedFactors, scoreFromFactors } from '../scoring/scoring.engine.js';
 import { churnOf, gridStart, reconstructPoints, type StoredPoint } from './backtest.history.js';
 import { reconstructJob } from './backtest.jobs.js';
@@ -22,7 +23,20 @@ import { createBacktestRepo, type ReferencePoint } from './backtest.repo.js';
 const DAY = 86_400;
 /** Customers reconstructed per chunk (one read, one transaction). */
 const CHUNK = 500;
+/** Customers reconstructed between two turns given to the event loop (a few milliseconds of work). */
+const GIVE_WAY_EVERY = 10;
 const giveWay = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+const settle = <T>(p: Promise<T>): Promise<Settled<T>> =>
+  p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+function unwrap<T>(s: Settled<T>): T {
+  if (!s.ok) throw s.error;
+  return s.value;
+}
 
 export interface BacktestDeps {
   db: Kysely<Database>;
@@ -51,42 +65,59 @@ export function createBacktestService(deps: BacktestDeps) {
     return parsed?.success ? parsed.data : DEFAULT_CONFIG;
   }
 
-  /** Every customer's weekly points over the history, a chunk at a time; the same data gives the same rows. */
+  /** The records of the next chunk of customers after `after` (null: the first chunk). */
+  async function readChunk(orgId: string, after: string | null) {
+    const ids = await repo.customerIds(orgId, after, CHUNK);
+    return { ids, histories: ids.length > 0 ? await repo.histories(orgId, ids) : new Map<string, CustomerHistory>() };
+  }
+
+  /**
+   * Every customer's weekly points over the history, a chunk at a time; the same data gives the same rows. Reads,
+   * computation and writes overlap: while a chunk is computed, the next one is read and the previous one written
+   * (at most one of each in flight, so memory stays at three chunks). Each read and write settles into a value
+   * where it is started, and its error is thrown where the loop awaits it (never an unhandled rejection).
+   */
   async function rebuild(orgId: string): Promise<{ customers: number; points: number }> {
     const end = Math.floor(clock() / 1000);
     await repo.startRun(orgId);
+    let writing: Promise<Settled<void>> = Promise.resolve({ ok: true, value: undefined });
     try {
       const cfg = await config(orgId);
       const first = await repo.firstRecordAt(orgId);
       const start = gridStart(first ?? end, end);
-      let after: string | null = null;
       let customers = 0;
       let points = 0;
+      let reading = settle(readChunk(orgId, null));
       for (;;) {
-        const ids = await repo.customerIds(orgId, after, CHUNK);
+        const { ids, histories } = unwrap(await reading);
         if (ids.length === 0) break;
-        after = ids.at(-1)!;
-        const histories = await repo.histories(orgId, ids);
+        const last = ids.length === CHUNK;
+        if (last) reading = settle(readChunk(orgId, ids.at(-1)!));
         const byCustomer = new Map<string, StoredPoint[]>();
         const churns = new Map<string, Churn>();
         let k = 0;
         for (const [id, h] of histories) {
-          if (++k % 50 === 0) await giveWay();
+          // Other organizations' requests and jobs run on this event loop too: give way every few customers.
+          if (++k % GIVE_WAY_EVERY === 0) await giveWay();
           const list = reconstructPoints(h, start, end, cfg);
           byCustomer.set(id, list);
           points += list.length;
           const churn = churnOf(h);
           if (churn && churn.at <= end) churns.set(id, churn);
         }
-        await repo.replace(orgId, ids, byCustomer, churns);
+        unwrap(await writing);
+        writing = settle(repo.replace(orgId, ids, byCustomer, churns));
         customers += ids.length;
-        if (ids.length < CHUNK) break;
+        if (!last) break;
       }
+      unwrap(await writing);
       await repo.removeDeleted(orgId);
       await repo.finishRun(orgId, { start, end, customers, points });
       logger.debug({ orgId, customers, points }, 'score history reconstructed');
       return { customers, points };
     } catch (err) {
+      // A write still in flight ends before the run is marked failed (its outcome no longer matters).
+      await writing;
       await repo.failRun(orgId, err instanceof Error ? err.message : String(err)).catch(() => undefined);
       throw err;
     }

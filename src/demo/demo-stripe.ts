@@ -51,7 +51,8 @@ export async function startDemoStripe(config: Config, logger: AppLogger): Promis
   const keys = await demoSecrets(config.dataDir);
   const running: RunningEmulator = await startEmulator({
     seed: DEMO_SEED,
-    ...(restore ? { stateFile } : { customers: DEMO_CUSTOMERS }),
+    // 18 months of history with customers who really left, so that the score's backtest has outcomes to check.
+    ...(restore ? { stateFile } : { customers: DEMO_CUSTOMERS, generate: { history: 'long' as const } }),
     platform: {
       ...keys,
       redirectUris: [`${config.appUrl}/api/v1/integrations/stripe/callback`],

@@ -1,7 +1,7 @@
 import type { PaymentStatus } from '../db/schema.js';
 import { type InvoiceForHistory, mrrAt, recurringAmount } from '../revenue/mrr-history.js';
 import { monthlyFactor, MRR_STATUSES, toMajor } from '../revenue/mrr.js';
-import { invoicePoints, mrrSegments, valueAt } from '../revenue/mrr-steps.js';
+import { type InvoicePoints, invoicePoints, mrrSegments, valueAt } from '../revenue/mrr-steps.js';
 import { type Lifecycle, lifecycleOf } from './lifecycle.js';
 import { DEFAULT_CONFIG, type ScoringConfig } from './scoring.config.js';
 import {
@@ -122,8 +122,50 @@ export function endedAt(s: HistorySubscription): number | null {
 const unpaidAt = (i: HistoryInvoice, t: number) =>
   i.issuedAt <= t && (i.paidAt === null || i.paidAt > t) && i.total > 0 && !UNCOUNTED.has(i.status);
 
+/**
+ * What the reconstruction derives from a history independently of the moment, computed once for all the moments
+ * asked about (the records are only read: every moment still sees only what existed by then).
+ */
+interface Prepared {
+  history: CustomerHistory;
+  subsById: Map<string, HistorySubscription>;
+  /** Each invoice (in the history's order) as the MRR functions read it. */
+  converted: InvoiceForHistory[];
+  /** The invoices of each subscription, in the history's order. */
+  bySubscription: Map<string | null, HistoryInvoice[]>;
+  /** When charges failed. */
+  failures: number[];
+  /**
+   * `invoicePoints` of the invoices issued by the last moment asked about, with their count: the invoices issued by
+   * t are those issued at or before it, so two moments with as many of them have the same ones.
+   */
+  points: { issued: number; value: InvoicePoints } | null;
+}
+
+function prepare(history: CustomerHistory): Prepared {
+  const subsById = new Map(history.subscriptions.map((s) => [s.id, s]));
+  const bySubscription = new Map<string | null, HistoryInvoice[]>();
+  for (const i of history.invoices) {
+    const list = bySubscription.get(i.subscription);
+    if (list) list.push(i);
+    else bySubscription.set(i.subscription, [i]);
+  }
+  return {
+    history,
+    subsById,
+    converted: history.invoices.map((i) => toInvoice(i, subsById)),
+    bySubscription,
+    failures: history.payments.filter((p) => p.status === 'failed').map((p) => p.at),
+    points: null,
+  };
+}
+
 /** A subscription as it stood at `t`; null before it existed. */
 export function subscriptionAt(s: HistorySubscription, t: number, history: CustomerHistory): SubscriptionAt | null {
+  return subscriptionAtPrepared(s, t, prepare(history));
+}
+
+function subscriptionAtPrepared(s: HistorySubscription, t: number, prepared: Prepared): SubscriptionAt | null {
   if (s.created !== null && s.created > t) return null;
   const base = { id: s.id, currency: s.currency, interval: s.interval, intervalCount: s.intervalCount };
   const ended = endedAt(s);
@@ -138,32 +180,30 @@ export function subscriptionAt(s: HistorySubscription, t: number, history: Custo
       cancellationReason: s.cancellationReason,
     };
   }
+  const own = prepared.bySubscription.get(s.id) ?? [];
   const canceling = s.canceledAt !== null && s.canceledAt <= t;
   // When it was due to end, as known at t: the end of the billing period covering t (the actual end came later).
   const cancel = canceling
     ? {
         cancelAtPeriodEnd: true,
-        cancelAt: periodEndAt(history, s.id, t),
+        cancelAt: periodEndAt(own, t),
         canceledAt: s.canceledAt,
         cancellationReason: s.cancellationReason,
       }
     : { cancelAtPeriodEnd: false, cancelAt: null, canceledAt: null, cancellationReason: null };
   if (s.trialStart !== null && s.trialEnd !== null && s.trialStart <= t && t < s.trialEnd)
     return { ...base, ...cancel, status: 'trialing' };
-  const overdue = history.invoices.some(
-    (i) =>
-      i.subscription === s.id &&
-      unpaidAt(i, t) &&
-      (t - i.issuedAt >= PAST_DUE_AFTER || history.payments.some((p) => p.status === 'failed' && p.at >= i.issuedAt && p.at <= t)),
+  const overdue = own.some(
+    (i) => unpaidAt(i, t) && (t - i.issuedAt >= PAST_DUE_AFTER || prepared.failures.some((at) => at >= i.issuedAt && at <= t)),
   );
   return { ...base, ...cancel, status: overdue ? 'past_due' : 'active' };
 }
 
-/** The end of the subscription's billing period covering `t`, from its invoices issued by `t`. */
-function periodEndAt(history: CustomerHistory, id: string, t: number): number | null {
+/** The end of the subscription's billing period covering `t`, from its invoices (`own`) issued by `t`. */
+function periodEndAt(own: HistoryInvoice[], t: number): number | null {
   let end: number | null = null;
-  for (const i of history.invoices) {
-    if (i.subscription !== id || i.issuedAt > t) continue;
+  for (const i of own) {
+    if (i.issuedAt > t) continue;
     for (const l of i.lines) {
       if (l.subscription && l.periodStart !== null && l.periodEnd !== null && l.periodStart <= t && t < l.periodEnd)
         end = Math.max(end ?? 0, l.periodEnd);
@@ -227,10 +267,33 @@ function mainCurrency(byCurrency: Record<string, number>, history: CustomerHisto
 
 /** The customer's score at `t` (unix seconds) under `config`, from what existed at `t` only. */
 export function reconstructAt(history: CustomerHistory, t: number, config: ScoringConfig = DEFAULT_CONFIG): Reconstructed {
-  const subsById = new Map(history.subscriptions.map((s) => [s.id, s]));
-  const subs = history.subscriptions.map((s) => subscriptionAt(s, t, history)).filter((s): s is SubscriptionAt => s !== null);
-  const issued = history.invoices.filter((i) => i.issuedAt <= t);
-  const invoices = issued.map((i) => toInvoice(i, subsById));
+  return reconstructPrepared(prepare(history), t, config);
+}
+
+/** The customer's score at each of `moments`, exactly as `reconstructAt` gives it at each (what does not depend on the moment derived once). */
+export function reconstructSeries(
+  history: CustomerHistory,
+  moments: readonly number[],
+  config: ScoringConfig = DEFAULT_CONFIG,
+): Reconstructed[] {
+  const prepared = prepare(history);
+  return moments.map((t) => reconstructPrepared(prepared, t, config));
+}
+
+function reconstructPrepared(prepared: Prepared, t: number, config: ScoringConfig): Reconstructed {
+  const { history, subsById } = prepared;
+  const subs: SubscriptionAt[] = [];
+  for (const s of history.subscriptions) {
+    const at = subscriptionAtPrepared(s, t, prepared);
+    if (at) subs.push(at);
+  }
+  const issued: HistoryInvoice[] = [];
+  const invoices: InvoiceForHistory[] = [];
+  history.invoices.forEach((i, k) => {
+    if (i.issuedAt > t) return;
+    issued.push(i);
+    invoices.push(prepared.converted[k]!);
+  });
   // What each subscription bills at t, from the invoice of the period covering t (issued by then).
   const billedBy = (id: string | null) =>
     mrrAt(
@@ -254,7 +317,9 @@ export function reconstructAt(history: CustomerHistory, t: number, config: Scori
     return sub !== null && !subsById.has(sub);
   });
   add(mrrAt(orphans, t));
-  const segments = mrrSegments(invoicePoints(invoices), live, t);
+  // The same invoices issued give the same points (weekly moments often fall between two invoices).
+  if (prepared.points?.issued !== invoices.length) prepared.points = { issued: invoices.length, value: invoicePoints(invoices) };
+  const segments = mrrSegments(prepared.points.value, live, t);
   const currency = mainCurrency(live, history, subs);
   const amount = currency ? (live[currency] ?? 0) : 0;
   const previous = currency ? (valueAt(segments, t - TREND_DAYS * DAY)[currency] ?? 0) : 0;
