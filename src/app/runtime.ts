@@ -29,6 +29,7 @@ import { sentimentExpiredJob } from '../sentiment/sentiment.jobs.js';
 import { createSentimentService } from '../sentiment/sentiment.service.js';
 import { reconstructJob } from '../backtest/backtest.jobs.js';
 import { type BacktestService, createBacktestService } from '../backtest/backtest.service.js';
+import { createBacktestSuggestionService } from '../backtest/backtest.suggest.service.js';
 import { alertSchedules, deliverAlertJob, evaluateAlertsJob, trialWatchJob, weeklyDigestJob } from '../alerts/alerts.jobs.js';
 import { createAlertsService, type AlertsService } from '../alerts/alerts.service.js';
 import { createCustomersService } from '../customers/customers.service.js';
@@ -236,6 +237,7 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
         usage: createUsageService({ db, appUrl: config.appUrl, onCustomersChanged: rescoreSome }),
         tickets: createTicketsService({ db, onCustomerChanged: (orgId, id) => rescoreSome(orgId, [id]) }),
         backtest,
+        backtestSuggestion: createBacktestSuggestionService({ db }),
         sentiment: createSentimentService({ db, onCustomerChanged: (orgId, id) => rescoreSome(orgId, [id]) }),
         support: createSupportService({
           db,

@@ -47,6 +47,8 @@ import { registerSentimentRoutes } from '../sentiment/sentiment.routes.js';
 import type { SentimentService } from '../sentiment/sentiment.service.js';
 import type { BacktestService } from '../backtest/backtest.service.js';
 import { registerBacktestRoutes } from '../backtest/backtest.routes.js';
+import type { BacktestSuggestionService } from '../backtest/backtest.suggest.service.js';
+import { registerBacktestSuggestionRoutes } from '../backtest/backtest.suggest.routes.js';
 import type { SupportService } from '../support/support.service.js';
 import { registerWebRoutes } from '../web/web.routes.js';
 import type { WebhookService } from '../stripe/webhooks.service.js';
@@ -88,6 +90,7 @@ export interface ServerDeps {
     tickets: TicketsService;
     sentiment: SentimentService;
     backtest: BacktestService;
+    backtestSuggestion: BacktestSuggestionService;
   };
   readiness: Record<string, ReadinessCheck>;
   /** The built web app (null when not built). */
@@ -190,6 +193,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
       registerIntegrationRoutes(api, { connections: services.connections, sync: services.sync, authenticate });
       registerScoringRoutes(api, { scoring: services.scoring, authenticate });
       registerBacktestRoutes(api, { backtest: services.backtest, authenticate });
+      registerBacktestSuggestionRoutes(api, { suggestion: services.backtestSuggestion, authenticate });
       registerCustomerRoutes(api, { customers: services.customers, authenticate });
       registerDashboardRoutes(api, { dashboard: services.dashboard, authenticate });
       registerCurrencyRoutes(api, { currencies: services.currencies, authenticate });
