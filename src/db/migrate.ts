@@ -15,6 +15,7 @@ import * as m0013 from './migrations/0013_currencies.js';
 import * as m0014 from './migrations/0014_usage.js';
 import * as m0015 from './migrations/0015_trials.js';
 import * as m0016 from './migrations/0016_score_reconstruction.js';
+import * as m0017 from './migrations/0017_paid_invoice_evidence.js';
 
 // Forward-only: a landed migration is never edited; a change is a new numbered file added here.
 const migrations: Record<string, Migration> = {
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '0014_usage': m0014,
   '0015_trials': m0015,
   '0016_score_reconstruction': m0016,
+  '0017_paid_invoice_evidence': m0017,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -98,6 +98,8 @@ export interface CustomerScoresTable {
   factors: ColumnType<Record<string, unknown>, string, string>;
   invoice_points: ColumnType<unknown, string | null | undefined, string | null>;
   invoice_points_at: NullableTs;
+  /** The latest paid invoice (not refunded or disputed) when the invoice points were computed; kept with them. */
+  last_paid_invoice_at: NullableTs;
   fingerprint: string | null;
   scored_at: Ts;
 }

@@ -18,16 +18,13 @@ export function createRecombineRepo(db: Kysely<Database>) {
       const { green, yellow } = config.thresholds;
       const result = await sql<{ seen: number; last: string | null; changed: number; logged: number; stale: string[] | null }>`
         with weights (name, weight) as (values ${weights}),
-        chunk as (
-          select c.id from customers c
-          where c.org_id = ${orgId}::text and (${after}::uuid is null or c.id > ${after}::uuid)
-          order by c.id limit ${limit}::int
-        ),
         rows as (
           select c.id, c.external_id, c.score as old_score, c.risk_level as old_level, c.lifecycle_state, s.factors,
             (s.factors is not null and c.score_dirty_at is null and c.lifecycle_state is not null
               and c.summary_fingerprint is not null and c.mrr_fingerprint is not null and s.fingerprint is not null) as fresh
-          from chunk join customers c on c.id = chunk.id left join customer_scores s on s.customer_id = c.id
+          from customers c left join customer_scores s on s.customer_id = c.id
+          where c.org_id = ${orgId}::text and (${after}::uuid is null or c.id > ${after}::uuid)
+          order by c.id limit ${limit}::int
         ),
         sums as (
           select r.id,
@@ -54,7 +51,10 @@ export function createRecombineRepo(db: Kysely<Database>) {
         updated as (
           update customers c set score = l.score, risk_level = l.level
           from leveled l
-          where c.id = l.id and (c.score is distinct from l.score or c.risk_level is distinct from l.level)
+          -- The chunk's id range lets the update walk the primary key instead of hashing the whole table.
+          where c.id = l.id and c.org_id = ${orgId}::text
+            and c.id between (select r.id from rows r order by r.id limit 1) and (select r.id from rows r order by r.id desc limit 1)
+            and (c.score is distinct from l.score or c.risk_level is distinct from l.level)
           returning c.id, c.external_id, l.old_score, l.old_level, l.score, l.level, l.factors
         ),
         history as (
@@ -78,8 +78,8 @@ export function createRecombineRepo(db: Kysely<Database>) {
           on conflict (org_id, dedup_key) do nothing
           returning 1
         )
-        select (select count(*) from chunk)::int as seen,
-               (select id::text from chunk order by id desc limit 1) as last,
+        select (select count(*) from rows)::int as seen,
+               (select r.id::text from rows r order by r.id desc limit 1) as last,
                (select count(*) from updated)::int as changed,
                (select count(*) from history)::int + (select count(*) from events)::int * 0 as logged,
                (select array_agg(id::text) from rows where not fresh) as stale`.execute(db);

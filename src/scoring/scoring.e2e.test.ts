@@ -180,4 +180,79 @@ describe('scores after a real sync', () => {
     await scoring.rescoreCustomer(owner.orgId, customer.id, 'webhook');
     expect(await history()).toEqual(before);
   });
+
+  it('keeps an annual customer’s last paid invoice with the invoice points, and finds one older than the history window', async () => {
+    const scoring = createScoringService({ db: db(), logger: createLogger('warn') });
+    const external = 'cus_evidence_annual';
+    const day = 86_400_000;
+    const { id } = await db()
+      .insertInto('customers')
+      .values({
+        org_id: owner.orgId,
+        external_id: external,
+        email: 'annual@example.com',
+        metadata: '{}',
+        first_seen_at: new Date(Date.now() - 900 * day),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db()
+      .insertInto('subscriptions')
+      .values({
+        org_id: owner.orgId,
+        stripe_subscription_id: 'sub_evidence_annual',
+        stripe_customer_id: external,
+        status: 'active',
+        plan_name: 'Annual',
+        amount_cents: 120_000,
+        currency: 'usd',
+        interval: 'year',
+        interval_count: 1,
+        current_period_start: new Date(Date.now() - 200 * day),
+        current_period_end: new Date(Date.now() + 165 * day),
+        cancel_at_period_end: false,
+        started_at: new Date(Date.now() - 900 * day),
+        items: JSON.stringify([]) as never,
+        discounts: JSON.stringify([]) as never,
+      })
+      .execute();
+    const invoice = (suffix: string, daysAgo: number) =>
+      db()
+        .insertInto('invoices')
+        .values({
+          org_id: owner.orgId,
+          stripe_invoice_id: `in_evidence_annual_${suffix}`,
+          stripe_customer_id: external,
+          stripe_subscription_id: 'sub_evidence_annual',
+          status: 'paid',
+          currency: 'usd',
+          subtotal_cents: 120_000,
+          total_cents: 120_000,
+          amount_due_cents: 120_000,
+          amount_paid_cents: 120_000,
+          issued_at: new Date(Date.now() - daysAgo * day),
+          paid_at: new Date(Date.now() - daysAgo * day),
+          lines: JSON.stringify([]) as never,
+        })
+        .returning('paid_at')
+        .executeTakeFirstOrThrow();
+    const lastPayment = async () =>
+      (await db().selectFrom('customers').select('last_payment_at').where('id', '=', id).executeTakeFirstOrThrow()).last_payment_at;
+    const recent = await invoice('recent', 200);
+    await scoring.rescoreCustomer(owner.orgId, id, 'webhook');
+    expect(await lastPayment()).toEqual(recent.paid_at);
+
+    // A later re-score reuses the kept invoice points (nothing flagged the customer): the payment is kept with them.
+    await sql`update invoices set status = 'void' where stripe_invoice_id = 'in_evidence_annual_recent'`.execute(db());
+    await scoring.rescoreCustomer(owner.orgId, id, 'daily');
+    expect(await lastPayment()).toEqual(recent.paid_at);
+
+    // Once flagged, the invoices are read again: the voided one no longer counts, and an invoice paid before the
+    // history window (a biennial renewal) is still found.
+    const older = await invoice('older', 500);
+    await createStripeDataRepo(db()).markDirty(owner.orgId, [external]);
+    await scoring.rescoreCustomer(owner.orgId, id, 'webhook');
+    expect(await lastPayment()).toEqual(older.paid_at);
+    await db().deleteFrom('customers').where('id', '=', id).execute();
+  });
 });

@@ -46,6 +46,8 @@ export interface ScoredCustomer {
   segments: MrrSegment[];
   /** What the invoices say, to keep, when computed from them now; null when the kept ones were used. */
   invoicePoints: InvoicePoints | null;
+  /** The latest paid invoice, kept with the invoice points (written only when those are). */
+  lastPaidInvoiceAt: Date | null;
   /**
    * Digests of the list columns (score, level, MRR, last payment), of the factors and of the MRR history:
    * unchanged ones are not written again.
@@ -83,7 +85,19 @@ interface InvoiceLineRow {
   recurring: boolean | null;
   period_start: number | null;
   period_end: number | null;
+  /** Unix seconds (as a number: a Date per invoice line costs more to parse than the rest of the row). */
+  paid_at: number | null;
+  amount_paid: number;
 }
+
+/** A charge that does not count as the payment of an invoice of the same amount and currency a day either side. */
+interface SpoiledCharge {
+  currency: string;
+  amount: number;
+  at: number;
+}
+
+const DAY_MS = 86_400_000;
 
 export function createScoringRepo(db: Kysely<Database>) {
   return {
@@ -124,17 +138,30 @@ export function createScoringRepo(db: Kysely<Database>) {
      * the customers (with their kept invoice points, while their billing data is unchanged), then
      * subscriptions, payments and — only for customers without usable kept points — invoice lines, side by side.
      */
-    async records(orgId: string, ids: string[], now: Date): Promise<{ records: Map<string, CustomerRecords>; stored: StoredForScoring[] }> {
+    async records(
+      orgId: string,
+      ids: string[],
+      now: Date,
+      reuseKept = true,
+    ): Promise<{ records: Map<string, CustomerRecords>; stored: StoredForScoring[] }> {
       const records = new Map<string, CustomerRecords>();
       if (ids.length === 0) return { records, stored: [] };
       const since = new Date(now.getTime() - HISTORY_DAYS * 86_400_000);
       const customers = (
-        await sql<StoredScore & { currency: string | null; open: [string, number, number][] | null; points: InvoicePoints | null }>`
+        await sql<
+          StoredScore & {
+            currency: string | null;
+            open: [string, number, number][] | null;
+            points: InvoicePoints | null;
+            paid: Date | null;
+          }
+        >`
           select c.id, c.external_id, c.currency, c.score, c.risk_level, c.summary_fingerprint, c.mrr_fingerprint,
             s.fingerprint as detail_fingerprint,
-            case when c.score_dirty_at is null
+            case when ${reuseKept}::boolean and c.score_dirty_at is null
                   and s.invoice_points_at > ${now}::timestamptz - make_interval(days => ${POINTS_DAYS} + (abs(hashtext(c.id::text)::bigint) % ${POINTS_DAYS})::int)
                  then s.invoice_points end as points,
+            s.last_paid_invoice_at as paid,
             (select json_agg(json_build_array(h.currency, h.mrr::float8, extract(epoch from h.valid_from)::float8))
              from mrr_history h where h.customer_id = c.id and h.valid_to is null) as open
           from customers c left join customer_scores s on s.customer_id = c.id
@@ -143,7 +170,7 @@ export function createScoringRepo(db: Kysely<Database>) {
       const externals = customers.map((c) => c.external_id);
       const ofCustomers = sql<SqlBool>`stripe_customer_id = any(${externals})`;
       const needInvoices = customers.filter((c) => c.points === null).map((c) => c.external_id);
-      const [subs, payments, invoices, paidInvoices, disputes] = await Promise.all([
+      const [subs, payments, invoices, disputes] = await Promise.all([
         db
           .selectFrom('subscriptions')
           .select([
@@ -167,7 +194,7 @@ export function createScoringRepo(db: Kysely<Database>) {
           .execute(),
         db
           .selectFrom('payments')
-          .select(['stripe_customer_id', 'status', 'failure_code', 'paid_at', 'disputed'])
+          .select(['stripe_customer_id', 'status', 'failure_code', 'paid_at', 'disputed', 'currency', 'amount_cents'])
           .where('org_id', '=', orgId)
           .where(ofCustomers)
           .execute(),
@@ -178,29 +205,13 @@ export function createScoringRepo(db: Kysely<Database>) {
           select i.stripe_invoice_id as invoice, i.stripe_customer_id as customer, i.stripe_subscription_id as subscription,
                  i.status, i.currency, i.subtotal_cents::float8 as subtotal, i.total_cents::float8 as total,
                  (l ->> 'amount')::float8 as amount, (l ->> 'subscription_item') is not null as recurring,
-                 (l ->> 'period_start')::float8 as period_start, (l ->> 'period_end')::float8 as period_end
+                 (l ->> 'period_start')::float8 as period_start, (l ->> 'period_end')::float8 as period_end,
+                 case when i.status = 'paid' and i.amount_paid_cents > 0 then extract(epoch from i.paid_at)::float8 end as paid_at,
+                 i.amount_paid_cents::float8 as amount_paid
           from invoices i left join lateral jsonb_array_elements(i.lines) l on true
           where i.org_id = ${orgId} and i.issued_at >= ${since} and i.stripe_customer_id = any(${needInvoices})`
               .execute(db)
               .then((r) => r.rows),
-        // A paid invoice is a payment too (annual customers have none among the charges of the last 90 days):
-        // the latest one with money in it, per customer — unless its payment was disputed or refunded in full.
-        // At the current API version an invoice names its charge only through `invoice.payments` (which the sync
-        // does not expand), so the invoice's charge is the customer's charge of the same amount and currency made
-        // within a day of the invoice being paid.
-        sql<{ customer: string; paid_at: Date }>`
-          select distinct on (i.stripe_customer_id) i.stripe_customer_id as customer, i.paid_at
-          from invoices i
-          where i.org_id = ${orgId} and i.stripe_customer_id = any(${externals}) and i.status = 'paid' and i.amount_paid_cents > 0
-            and i.paid_at is not null
-            and not exists (
-              select 1 from payments p
-              where p.org_id = i.org_id and p.stripe_customer_id = i.stripe_customer_id and (p.disputed or p.status = 'refunded')
-                and p.currency = i.currency and p.amount_cents = i.amount_paid_cents
-                and p.paid_at between i.paid_at - interval '1 day' and i.paid_at + interval '1 day')
-          order by i.stripe_customer_id, i.paid_at desc`
-          .execute(db)
-          .then((r) => r.rows),
         db
           .selectFrom('disputes')
           .select(['stripe_customer_id', 'status', 'opened_at'])
@@ -222,10 +233,6 @@ export function createScoringRepo(db: Kysely<Database>) {
       for (const d of disputes) {
         const rec = d.stripe_customer_id ? byExternal.get(d.stripe_customer_id) : undefined;
         if (rec) (rec.disputes ??= []).push({ status: d.status, opened_at: d.opened_at });
-      }
-      for (const i of paidInvoices) {
-        const rec = byExternal.get(i.customer);
-        if (rec) rec.lastPaidInvoiceAt = i.paid_at;
       }
       const byInvoice = new Map<string, InvoiceRecord>();
       for (const row of invoices) {
@@ -251,7 +258,52 @@ export function createScoringRepo(db: Kysely<Database>) {
           });
         }
       }
-      const stored = customers.map(({ currency: _c, open: _o, points, ...rest }) => ({ ...rest, points_fresh: points === null }));
+      // A paid invoice is a payment too (annual customers have none among the charges of the last 90 days): the
+      // latest one with money in it, unless its payment was disputed or refunded in full. At the current API version
+      // an invoice names its charge only through `invoice.payments` (which the sync does not expand), so the
+      // invoice's charge is the customer's charge of the same amount and currency made within a day of the invoice
+      // being paid. Worked out from the invoices read for the MRR history; kept with the invoice points otherwise.
+      const spoiled = new Map<string, SpoiledCharge[]>();
+      for (const p of payments) {
+        if (!p.disputed && p.status !== 'refunded') continue;
+        const list = spoiled.get(p.stripe_customer_id) ?? [];
+        list.push({ currency: p.currency, amount: Number(p.amount_cents), at: p.paid_at.getTime() });
+        spoiled.set(p.stripe_customer_id, list);
+      }
+      const counts = (customer: string, currency: string, amount: number, paidAt: Date) =>
+        !spoiled.get(customer)?.some((c) => c.currency === currency && c.amount === amount && Math.abs(c.at - paidAt.getTime()) <= DAY_MS);
+      const lastPaid = new Map<string, Date>();
+      for (const c of customers) if (c.points && c.paid) lastPaid.set(c.external_id, c.paid);
+      const seenInvoice = new Set<string>();
+      for (const row of invoices) {
+        if (row.paid_at === null || seenInvoice.has(row.invoice)) continue;
+        seenInvoice.add(row.invoice);
+        const paidAt = new Date(row.paid_at * 1000);
+        const best = lastPaid.get(row.customer);
+        if ((!best || paidAt > best) && counts(row.customer, row.currency, row.amount_paid, paidAt)) lastPaid.set(row.customer, paidAt);
+      }
+      // Invoices older than the history window (a biennial customer's) are looked up only for customers without a
+      // newer one: per customer, the newest paid invoice first (invoices_paid_idx), so that the check runs on one row.
+      const older = needInvoices.filter((e) => !lastPaid.has(e));
+      if (older.length > 0) {
+        const rows = await sql<{ customer: string; paid_at: Date }>`
+          select x.customer, p.paid_at
+          from unnest(${older}::text[]) as x(customer)
+          cross join lateral (
+            select i.paid_at from invoices i
+            where i.org_id = ${orgId} and i.stripe_customer_id = x.customer and i.status = 'paid' and i.amount_paid_cents > 0
+              and i.paid_at is not null and i.issued_at < ${since}
+              and not exists (
+                select 1 from payments p
+                where p.org_id = i.org_id and p.stripe_customer_id = i.stripe_customer_id and (p.disputed or p.status = 'refunded')
+                  and p.currency = i.currency and p.amount_cents = i.amount_paid_cents
+                  and p.paid_at between i.paid_at - interval '1 day' and i.paid_at + interval '1 day')
+            order by i.paid_at desc
+            limit 1) p`.execute(db);
+        for (const r of rows.rows) lastPaid.set(r.customer, r.paid_at);
+      }
+      for (const [external, rec] of byExternal) rec.lastPaidInvoiceAt = lastPaid.get(external) ?? null;
+      const stored = customers.map(({ currency: _c, open: _o, points, paid: _p, ...rest }) => ({ ...rest, points_fresh: points === null }));
       return { records, stored };
     },
 
@@ -303,16 +355,25 @@ export function createScoringRepo(db: Kysely<Database>) {
             where org_id = ${orgId} and id = any(${unchanged}::uuid[]) and score_dirty_at <= ${startedAt}`.execute(trx);
         }
         if (details.length > 0) {
-          const rows = details.map((s) => ({ id: s.id, factors: s.factors, fingerprint: s.detailFingerprint, points: s.invoicePoints }));
+          const rows = details.map((s) => ({
+            id: s.id,
+            factors: s.factors,
+            fingerprint: s.detailFingerprint,
+            points: s.invoicePoints,
+            paid: s.lastPaidInvoiceAt?.toISOString() ?? null,
+          }));
           // Kept invoice points are replaced only by ones computed from the invoices now.
           await sql`
-            insert into customer_scores (customer_id, org_id, factors, fingerprint, scored_at, invoice_points, invoice_points_at)
-            select x.id, ${orgId}, x.factors, x.fingerprint, ${now}, x.points, case when x.points is not null then ${now}::timestamptz end
-            from jsonb_to_recordset(${json(rows)}::jsonb) as x(id uuid, factors jsonb, fingerprint text, points jsonb)
+            insert into customer_scores (customer_id, org_id, factors, fingerprint, scored_at, invoice_points, invoice_points_at, last_paid_invoice_at)
+            select x.id, ${orgId}, x.factors, x.fingerprint, ${now}, x.points, case when x.points is not null then ${now}::timestamptz end,
+              case when x.points is not null then x.paid end
+            from jsonb_to_recordset(${json(rows)}::jsonb) as x(id uuid, factors jsonb, fingerprint text, points jsonb, paid timestamptz)
             on conflict (customer_id) do update set
               factors = excluded.factors, fingerprint = excluded.fingerprint, scored_at = excluded.scored_at,
               invoice_points = coalesce(excluded.invoice_points, customer_scores.invoice_points),
-              invoice_points_at = coalesce(excluded.invoice_points_at, customer_scores.invoice_points_at)
+              invoice_points_at = coalesce(excluded.invoice_points_at, customer_scores.invoice_points_at),
+              last_paid_invoice_at = case when excluded.invoice_points is not null then excluded.last_paid_invoice_at
+                                          else customer_scores.last_paid_invoice_at end
             where customer_scores.org_id = excluded.org_id`.execute(trx);
         }
 

@@ -112,11 +112,14 @@ export function createScoringService(deps: ScoringDeps) {
   }
 
   /** Re-scores customers from their billing data: one read and one transaction per batch. */
-  async function rescoreIds(orgId: string, ids: string[], reason: RescoreReason, config: ScoringConfig): Promise<number> {
+  async function rescoreIds(orgId: string, ids: string[], reason: RescoreReason, config: ScoringConfig, reuseKept = true): Promise<number> {
     const startedAt = new Date(clock());
     const now = startedAt.getTime() / 1000;
     // Usage, support and sentiment come from their rollups, read beside the billing records.
-    const [{ records, stored }, signals] = await Promise.all([repo.records(orgId, ids, startedAt), loadSignals(db, orgId, ids, startedAt)]);
+    const [{ records, stored }, signals] = await Promise.all([
+      repo.records(orgId, ids, startedAt, reuseKept),
+      loadSignals(db, orgId, ids, startedAt),
+    ]);
     const before = new Map(stored.map((s) => [s.id, s]));
     const computed: { s: ScoredCustomer; prev: StoredScore | undefined }[] = [];
     for (const [id, rec] of records) {
@@ -136,6 +139,7 @@ export function createScoringService(deps: ScoringDeps) {
         factors: health.factors,
         segments: health.segments,
         invoicePoints: before.get(id)?.points_fresh === false ? null : health.invoicePoints,
+        lastPaidInvoiceAt: rec.lastPaidInvoiceAt ?? null,
         summaryFingerprint: '',
         detailFingerprint: '',
         mrrFingerprint: digest(health.segments),
@@ -210,8 +214,12 @@ export function createScoringService(deps: ScoringDeps) {
     rescoreOrganization,
     /** Customers whose billing data changed since their last score (sync, webhooks). */
     rescoreChanged: (orgId: string, reason: RescoreReason) => rescoreOrganization(orgId, reason, true),
+    /**
+     * One customer. Asked for by a person ('manual'), it is computed from all of its billing data, nothing kept from
+     * earlier computations: someone who presses "re-score" expects every record to be read again.
+     */
     async rescoreCustomer(orgId: string, customerId: string, reason: RescoreReason): Promise<void> {
-      await rescoreIds(orgId, [customerId], reason, await repo.config(orgId));
+      await rescoreIds(orgId, [customerId], reason, await repo.config(orgId), reason !== 'manual');
       await announce(orgId);
     },
     /** Some customers of an organization (e.g. those whose usage rollups changed), a batch at a time. */
