@@ -52,6 +52,29 @@ const exportColumns = (eb: ExpressionBuilder<Tables, 'customers'>) => [
   scoreDetail(eb).select('s.scored_at').as('scored_at'),
 ];
 
+/** One entry of a customer's score history (computed, or reconstructed from its billing history). */
+export interface ScoreHistoryRow {
+  score: number | null;
+  risk_level: string | null;
+  previous_score: number | null;
+  previous_level: string | null;
+  factors: Record<string, number>;
+  changed: { name: string; from: number | null; to: number | null }[];
+  /** Why it was computed (`sync`, `webhook`, `config`, `daily`, `manual`, `usage`), or `reconstructed`. */
+  reason: string;
+  computed_at: Date;
+}
+
+/**
+ * Which factors moved between two reconstructed points: by at least 0.01 (one point of a full-weight factor), or
+ * appearing or vanishing — the rule the scoring applies to computed scores' history.
+ */
+function movedFactors(old: Record<string, number>, now: Record<string, number>): ScoreHistoryRow['changed'] {
+  return [...new Set([...Object.keys(old), ...Object.keys(now)])]
+    .map((name) => ({ name, from: old[name] ?? null, to: now[name] ?? null }))
+    .filter((c) => c.from === null || c.to === null || Math.abs(c.from - c.to) >= 0.01);
+}
+
 export function createCustomersRepo(db: Kysely<Tables>) {
   function filtered(orgId: string, filter: CustomerFilter) {
     let q = db.selectFrom('customers').where('org_id', '=', orgId).where('deleted_at', 'is', null);
@@ -236,16 +259,44 @@ export function createCustomersRepo(db: Kysely<Tables>) {
         .execute();
     },
 
-    async scoreHistory(orgId: string, customerId: string, limit = 1000) {
-      return db
-        .selectFrom('score_history')
-        .select(['score', 'risk_level', 'previous_score', 'previous_level', 'factors', 'changed', 'reason', 'computed_at'])
-        .where('org_id', '=', orgId)
-        .where('customer_id', '=', customerId)
-        .orderBy('computed_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit)
-        .execute();
+    /**
+     * The customer's score history, newest first: the scores computed (`score_history`) and, before the first of
+     * them, the points reconstructed from its billing history (`score_reconstructions`, reason `reconstructed`), so
+     * that the history reaches back beyond the first sync at once. Only reconstructed points where the score or the
+     * level moved are kept (what `score_history` keeps of computed scores), each with the point before it as its
+     * previous one; a reconstructed point is never shown for a time computed scores already cover.
+     */
+    async scoreHistory(orgId: string, customerId: string, limit = 1000): Promise<ScoreHistoryRow[]> {
+      const rows = await sql<ScoreHistoryRow & { previous_factors: Record<string, number> | null; src: number; id: string | null }>`
+        with first_real as (
+          select min(computed_at) as at from score_history where org_id = ${orgId} and customer_id = ${customerId}
+        ),
+        reconstructed as (
+          select r.at, r.score, r.risk_level, r.factors,
+            lag(r.score) over w as previous_score, lag(r.risk_level) over w as previous_level,
+            lag(r.factors) over w as previous_factors, row_number() over w as n
+          from score_reconstructions r
+          where r.org_id = ${orgId} and r.customer_id = ${customerId}
+            and r.at < coalesce((select at from first_real), 'infinity'::timestamptz)
+          window w as (order by r.at)
+        )
+        select * from (
+          select score, risk_level, previous_score, previous_level, factors, changed, reason, computed_at,
+            null::jsonb as previous_factors, 0 as src, id
+          from score_history where org_id = ${orgId} and customer_id = ${customerId}
+          union all
+          select score, risk_level, previous_score, previous_level, factors, null, 'reconstructed', at,
+            previous_factors, 1, null
+          from reconstructed
+          where (n = 1 or score is distinct from previous_score or risk_level is distinct from previous_level)
+            -- Weeks before the first reconstructed score (no billing yet) say nothing.
+            and (score is not null or previous_score is not null)
+        ) h
+        order by computed_at desc, src, id desc
+        limit ${limit}`.execute(db);
+      return rows.rows.map(({ previous_factors, src, id: _id, ...h }) =>
+        src === 1 ? { ...h, changed: movedFactors(previous_factors ?? {}, h.factors) } : h,
+      );
     },
   };
 }

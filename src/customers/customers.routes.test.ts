@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signUp, type SignedUpUser, type TestClient } from '../../test/helpers/app.js';
+import { signUp, type SignedUpUser, type TestClient, waitFor } from '../../test/helpers/app.js';
 import { startScoredWorld, type StripeWorld } from '../../test/helpers/stripe.js';
 import { csvCell } from './customers.export.js';
 import { ATTENTION_RANK } from './customers.repo.js';
@@ -12,7 +12,27 @@ const db = () => world.t.runtime.database.db;
 
 beforeAll(async () => {
   ({ world, owner, member } = await startScoredWorld({ customers: 60, seed: 5 }));
+  // The sync also asks for the score history to be reconstructed; it is waited for, so that what the score
+  // history shows does not depend on whether that job has run yet.
+  await waitFor(
+    async () =>
+      (await db().selectFrom('reconstruction_runs').select('status').where('org_id', '=', owner.orgId).executeTakeFirst())?.status ===
+      'done',
+    60_000,
+    50,
+  );
 }, 120_000);
+
+type HistoryEntry = {
+  at: string;
+  reason: string;
+  previousScore: number | null;
+  score: number | null;
+  level: string | null;
+  changed: { name: string }[];
+};
+/** The scores computed, without the points reconstructed before the first of them. */
+const computedHistory = (history: HistoryEntry[]) => history.filter((h) => h.reason !== 'reconstructed');
 afterAll(async () => world?.close());
 
 type Row = {
@@ -147,9 +167,18 @@ describe('a customer', () => {
     const times = events.map((e: { at: string }) => Date.parse(e.at));
     expect(times).toEqual([...times].sort((a, b) => b - a));
     expect(events.some((e: { type: string }) => e.type.startsWith('payment.') || e.type.startsWith('subscription.'))).toBe(true);
-    const { history } = (await member.get(`/api/v1/customers/${c.id}/score-history`)).body;
-    expect(history).toHaveLength(1);
-    expect(history[0]).toMatchObject({ previousScore: null, level: 'red', reason: 'sync' });
+    const { history } = (await member.get(`/api/v1/customers/${c.id}/score-history`)).body as { history: HistoryEntry[] };
+    const computed = computedHistory(history);
+    expect(computed).toHaveLength(1);
+    expect(computed[0]).toMatchObject({ previousScore: null, level: 'red', reason: 'sync' });
+    // Before it, the score reconstructed from the synced billing history: oldest first, all before the first
+    // computed score, so the history is useful from the first sync.
+    const rebuilt = history.filter((h) => h.reason === 'reconstructed');
+    expect(rebuilt.length).toBeGreaterThan(0);
+    expect(history.slice(0, rebuilt.length)).toEqual(rebuilt);
+    const moments = history.map((h) => Date.parse(h.at));
+    expect(moments).toEqual([...moments].sort((a, b) => a - b));
+    expect(Date.parse(rebuilt.at(-1)!.at)).toBeLessThan(Date.parse(computed[0]!.at));
   });
 
   it('re-scores on demand: a new failure lowers the score, writes history and raises change events once', async () => {
@@ -163,7 +192,7 @@ describe('a customer', () => {
       .executeTakeFirstOrThrow();
     const again = await member.post(`/api/v1/customers/${c.id}/recalculate`);
     expect(again.body.score.score).toBe(c.score);
-    expect((await member.get(`/api/v1/customers/${c.id}/score-history`)).body.history).toHaveLength(1);
+    expect(computedHistory((await member.get(`/api/v1/customers/${c.id}/score-history`)).body.history)).toHaveLength(1);
     const now = new Date();
     for (let i = 0; i < 3; i++) {
       await db()
@@ -186,10 +215,10 @@ describe('a customer', () => {
     expect(res.body.score.score).toBeLessThan(c.score!);
     const failures = res.body.score.factors.find((f: { name: string }) => f.name === 'failed_payments');
     expect(failures.explanation).toMatch(/3 failed payments.*stolen card.*3 in a row/);
-    const { history } = (await member.get(`/api/v1/customers/${c.id}/score-history`)).body;
+    const history = computedHistory((await member.get(`/api/v1/customers/${c.id}/score-history`)).body.history);
     expect(history).toHaveLength(2);
     expect(history[1]).toMatchObject({ previousScore: c.score, score: res.body.score.score, reason: 'manual' });
-    expect(history[1].changed.map((x: { name: string }) => x.name)).toContain('failed_payments');
+    expect(history[1]!.changed.map((x) => x.name)).toContain('failed_payments');
     await member.post(`/api/v1/customers/${c.id}/recalculate`);
     const events = await db()
       .selectFrom('org_events')

@@ -202,7 +202,12 @@ export const scoreHistoryResponse = z.object({
       previousLevel: level,
       factors: z.record(z.string(), z.number()),
       changed: z.array(z.object({ name: z.string(), from: z.number().nullable(), to: z.number().nullable() })),
-      reason: z.string(),
+      reason: z
+        .string()
+        .describe(
+          'Why the score was computed (sync, webhook, config, daily, manual, usage), or `reconstructed`: rebuilt afterwards from ' +
+            'the billing history as it stood then, for the time before the first computed score',
+        ),
     }),
   ),
 });

@@ -87,18 +87,20 @@ export function buildTimeline({ subs, payments, disputes, mrr, scores }: Timelin
       previousLevel: h.previous_level,
       changed: h.changed,
     };
+    // A change worked out afterwards from the billing history is not one anybody saw happen: it says so.
+    const note = h.reason === 'reconstructed' ? ' (reconstructed from billing history)' : '';
     if (h.risk_level !== h.previous_level) {
       events.push({
         at: h.computed_at,
         type: 'risk_level.changed',
-        title: `Risk level ${h.previous_level ?? 'none'} → ${h.risk_level ?? 'none'}`,
+        title: `Risk level ${h.previous_level ?? 'none'} → ${h.risk_level ?? 'none'}${note}`,
         detail,
       });
     }
     events.push({
       at: h.computed_at,
       type: 'score.changed',
-      title: `Score ${h.previous_score ?? 'N/A'} → ${h.score ?? 'N/A'}`,
+      title: `Score ${h.previous_score ?? 'N/A'} → ${h.score ?? 'N/A'}${note}`,
       detail,
     });
   }

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { ChurnEvent } from '../revenue/churn.js';
 
@@ -21,6 +21,32 @@ const toCounts = (rows: { level: string | null; n: string }[], total: number): R
   counts.none = total - counts.green - counts.yellow - counts.red;
   return counts;
 };
+
+/**
+ * The latest reconstructed point at or before `at` of each customer `who` selects (an `id` column): the score
+ * and level a customer not scored yet at that moment had, rebuilt from its billing history (`score_reconstructions`).
+ * The points lie on a weekly grid, so most customers have theirs in the week before `at`: that week is read as one
+ * range of the `(org_id, at)` index, instead of ranking every point of the organization (a year of weekly points
+ * for 100k customers is millions of rows). Only customers without a point that week (one kept once when it churned,
+ * and stayed churned) are looked up one by one, on the `(customer_id, at)` primary key. Customers without any
+ * point by then are left out.
+ */
+function reconstructedAt(orgId: string, at: Date, who: RawBuilder<unknown>) {
+  return sql`
+    select u.id as customer_id, coalesce(w.score, p.score) as score, coalesce(w.risk_level, p.risk_level) as risk_level
+    from (${who}) u
+    left join (
+      select distinct on (r.customer_id) r.customer_id, r.score, r.risk_level from score_reconstructions r
+      where r.org_id = ${orgId} and r.at <= ${at} and r.at > ${at}::timestamptz - interval '7 days'
+      order by r.customer_id, r.at desc
+    ) w on w.customer_id = u.id
+    left join lateral (
+      select true as found, r.score, r.risk_level from score_reconstructions r
+      where w.customer_id is null and r.customer_id = u.id and r.org_id = ${orgId} and r.at <= ${at}
+      order by r.at desc limit 1
+    ) p on true
+    where w.customer_id is not null or p.found`;
+}
 
 /** The dashboard's numbers, each one SQL over the organization's rows; past values from the histories. */
 export function createDashboardRepo(db: Kysely<Database>) {
@@ -135,15 +161,21 @@ export function createDashboardRepo(db: Kysely<Database>) {
 
     /**
      * Risk distribution and average score as they stood at `at`: each customer's latest score-history entry by
-     * then. Null when the organization had no score yet at that moment.
+     * then, or — for a customer not scored yet at that moment (its scores begin with the first sync) — its latest
+     * point reconstructed from the billing history by then. Null when the organization had neither yet.
      */
     async scoresAt(orgId: string, at: Date): Promise<ScoreState | null> {
-      const first = await db
-        .selectFrom('score_history')
-        .select((eb) => eb.fn.min('computed_at').as('first'))
-        .where('org_id', '=', orgId)
-        .executeTakeFirst();
-      if (!first?.first || new Date(first.first as Date) > at) return null;
+      const began = await sql<{ computed: boolean; reconstructed: boolean }>`
+        select exists (select 1 from score_history where org_id = ${orgId} and computed_at <= ${at}) as computed,
+               exists (select 1 from score_reconstructions where org_id = ${orgId} and at <= ${at}) as reconstructed`.execute(db);
+      const { computed, reconstructed } = began.rows[0]!;
+      if (!computed && !reconstructed) return null;
+      // The customers known then (as `customerCount` counts them) without a computed score by then.
+      const unscored = sql`
+        select c.id from customers c
+        where c.org_id = ${orgId} and c.first_seen_at <= ${at} and (c.deleted_at is null or c.deleted_at > ${at})
+          and not exists (select 1 from latest l where l.customer_id = c.id)`;
+      const fallback = reconstructed ? sql`union all select f.score, f.risk_level from (${reconstructedAt(orgId, at, unscored)}) f` : sql``;
       const result = await sql<{ level: string | null; n: string; avg: string | null }>`
         with latest as (
           select distinct on (h.customer_id) h.customer_id, h.score, h.risk_level
@@ -151,7 +183,9 @@ export function createDashboardRepo(db: Kysely<Database>) {
           where h.org_id = ${orgId} and h.computed_at <= ${at} and (c.deleted_at is null or c.deleted_at > ${at})
           order by h.customer_id, h.computed_at desc, h.id desc
         )
-        select risk_level as level, count(*) as n, avg(score) as avg from latest group by risk_level`.execute(db);
+        select risk_level as level, count(*) as n, avg(score) as avg
+        from (select score, risk_level from latest ${fallback}) x
+        group by risk_level`.execute(db);
       const customers = await this.customerCount(orgId, at);
       const scored = result.rows.filter((r) => r.level !== null);
       const n = scored.reduce((s, r) => s + Number(r.n), 0);
@@ -189,7 +223,11 @@ export function createDashboardRepo(db: Kysely<Database>) {
       );
     },
 
-    /** The largest falls from each customer's score at `since` to its score now. */
+    /**
+     * The largest falls from each customer's score at `since` to its score now. The score at `since` is the latest
+     * computed one by then; for a customer not scored yet at that moment, its latest reconstructed point by then
+     * (`reconstructedAt`); failing both (or without a score then), its first computed score after.
+     */
     async biggestDrops(orgId: string, since: Date, limit: number) {
       const rows = await sql<{
         id: string;
@@ -205,14 +243,22 @@ export function createDashboardRepo(db: Kysely<Database>) {
           where org_id = ${orgId} and computed_at <= ${since} and score is not null
           order by customer_id, computed_at desc, id desc
         ),
+        reconstructed as (${reconstructedAt(
+          orgId,
+          since,
+          sql`select c.id from customers c where c.org_id = ${orgId} and c.deleted_at is null and c.score is not null
+                and not exists (select 1 from before b where b.customer_id = c.id)`,
+        )}),
         earliest as (
           select distinct on (customer_id) customer_id, score from score_history
           where org_id = ${orgId} and computed_at > ${since} and score is not null
           order by customer_id, computed_at asc, id asc
         ),
         baseline as (
-          select coalesce(b.customer_id, e.customer_id) as customer_id, coalesce(b.score, e.score) as score
-          from before b full join earliest e on e.customer_id = b.customer_id
+          select coalesce(b.customer_id, r.customer_id, e.customer_id) as customer_id, coalesce(b.score, r.score, e.score) as score
+          from before b
+          full join reconstructed r on r.customer_id = b.customer_id
+          full join earliest e on e.customer_id = coalesce(b.customer_id, r.customer_id)
         )
         select c.id, c.name, c.email, c.score, c.risk_level, bl.score as before, bl.score - c.score as drop
         from baseline bl join customers c on c.id = bl.customer_id

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SignedUpUser } from '../../test/helpers/app.js';
-import { signUp } from '../../test/helpers/app.js';
+import { signUp, waitFor } from '../../test/helpers/app.js';
 import { ownerWithStripe, startStripeWorld, type StripeWorld, waitForScores } from '../../test/helpers/stripe.js';
 
 let world: StripeWorld;
@@ -15,17 +15,33 @@ async function one(query: ReturnType<typeof sql>): Promise<number | null> {
   return row?.v === null || row?.v === undefined ? null : Number(row.v);
 }
 
-/** Each customer's score as of `at`: its most recent history entry by then. */
+/**
+ * Each customer's score as of `at`: its most recent history entry by then, or, when it had none by then, its most
+ * recent reconstructed point by then.
+ */
 const scoreAsOf = (at: Date) => sql`
   select h.customer_id, h.score, h.risk_level from score_history h
   where h.org_id = ${owner.orgId} and h.computed_at <= ${at}
     and h.id = (select h2.id from score_history h2 where h2.customer_id = h.customer_id and h2.computed_at <= ${at}
-                order by h2.computed_at desc, h2.id desc limit 1)`;
+                order by h2.computed_at desc, h2.id desc limit 1)
+  union all
+  select r.customer_id, r.score, r.risk_level from score_reconstructions r join customers c on c.id = r.customer_id
+  where r.org_id = ${owner.orgId} and c.first_seen_at <= ${at} and (c.deleted_at is null or c.deleted_at > ${at})
+    and r.at = (select max(r2.at) from score_reconstructions r2 where r2.org_id = r.org_id and r2.customer_id = r.customer_id and r2.at <= ${at})
+    and not exists (select 1 from score_history h where h.org_id = r.org_id and h.customer_id = r.customer_id and h.computed_at <= ${at})`;
 
 beforeAll(async () => {
   world = await startStripeWorld({ emulator: { customers: 80, seed: 13 } });
   owner = await ownerWithStripe(world);
   await waitForScores(world, owner.orgId);
+  // The sync also reconstructs the score history; waited for, so the numbers do not depend on whether it has run.
+  await waitFor(
+    async () =>
+      (await db().selectFrom('reconstruction_runs').select('status').where('org_id', '=', owner.orgId).executeTakeFirst())?.status ===
+      'done',
+    60_000,
+    50,
+  );
   // Give the organization a past: every customer's first score moved back 40 days, and a third of them
   // scored differently 10 days ago.
   await sql`update score_history set computed_at = now() - interval '40 days' where org_id = ${owner.orgId}`.execute(db());

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { historyResponse, notificationsResponse, rulesResponse } from '../../../src/alerts/alerts.schemas';
 import type { createdApiKeySchema, apiKeysResponse } from '../../../src/api-keys/api-keys.schemas';
+import type { backtestResponse, whatIfResponse } from '../../../src/backtest/backtest.schemas';
 import type {
   customerDetail,
   customerListResponse,
@@ -48,3 +49,13 @@ export type Notifications = z.infer<typeof notificationsResponse>;
 
 export type Support = z.infer<typeof supportInfo>;
 export type SupportMessageSent = z.infer<typeof supportMessageSent>;
+
+// The backtest (Settings → Scoring): the reconstructed score history measured against the customers who churned.
+export type Backtest = z.infer<typeof backtestResponse>;
+export type BacktestWhatIf = z.infer<typeof whatIfResponse>;
+export type BacktestResult = NonNullable<Backtest['result']>;
+export type BacktestKind = BacktestResult['all'];
+export type BacktestFlag = BacktestKind['red'];
+export type BacktestRate = BacktestKind['baseRate'];
+export type BacktestChurn = Backtest['churns'][number];
+export type ScoreHistoryEntry = ScoreHistory['history'][number];

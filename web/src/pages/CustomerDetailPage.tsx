@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import { Link, useParams } from 'react-router';
-import { LineSeries } from '../components/charts';
+import { ScoreHistoryChart } from '../components/charts';
 import { Button, FormError } from '../components/forms';
 import { RiskLabel } from '../components/RiskBadge';
 import { StateBadge } from '../components/StateBadge';
@@ -364,11 +364,8 @@ export function CustomerDetailPage() {
                   h.history.length === 0 ? (
                     <p className="text-sm text-slate-600">No score yet.</p>
                   ) : (
-                    <LineSeries
-                      label="Score"
-                      domain={[0, 100]}
-                      format={(n) => String(Math.round(n))}
-                      data={h.history.map((e) => ({ x: date(e.at), y: e.score ?? 0 }))}
+                    <ScoreHistoryChart
+                      points={h.history.map((e) => ({ at: e.at, score: e.score, reconstructed: e.reason === 'reconstructed' }))}
                     />
                   )
                 }

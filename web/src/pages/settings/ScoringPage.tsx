@@ -4,6 +4,8 @@ import { Button, FormError } from '../../components/forms';
 import { Card, Loaded } from '../../components/states';
 import { errorMessage, get, post, put } from '../../lib/api';
 import { FACTOR_LABELS } from '../../lib/format';
+import { BacktestPanel } from './BacktestPanel';
+import { BacktestSuggestion } from './BacktestSuggestion';
 import { isAdmin, useMe } from '../../lib/session';
 import type { ScoringConfig, ScoringPreview } from '../../lib/types';
 
@@ -54,159 +56,180 @@ function Editor({ saved }: { saved: ScoringConfig }) {
   });
   const setWeight = (f: (typeof FACTORS)[number], v: number) => setConfig({ ...config, weights: { ...config.weights, [f]: v } });
   const setThreshold = (k: 'green' | 'yellow', v: number) => setConfig({ ...config, thresholds: { ...config.thresholds, [k]: v } });
+  // The settings last previewed (and not saved since) are backtested beside the saved ones.
+  const candidate = preview.data && preview.variables ? preview.variables : null;
   return (
-    <section aria-labelledby="scoring-configuration" className="space-y-4">
-      <div>
-        <h2 id="scoring-configuration" className="text-lg font-semibold">
-          Configuration
-        </h2>
-        <p className="text-sm text-slate-600">
-          How this organization&apos;s health scores are computed: the weight of each factor and the scores where the risk levels begin.
-        </p>
-      </div>
-      <Card title="Weights" level={3}>
-        <p className="mb-3 text-sm text-slate-600">
-          Each factor counts in proportion to its weight; the percentages show the normalised share.
-        </p>
-        <div className="space-y-4">
-          {FACTORS.map((f) => (
-            <div key={f}>
-              <div className="flex items-center justify-between gap-3 text-sm">
-                <label htmlFor={`w-${f}`} className="font-medium">
-                  {FACTOR_LABELS[f]}
-                </label>
-                <span className="tabular-nums text-slate-700">{total > 0 ? Math.round((100 * (config.weights[f] || 0)) / total) : 0}%</span>
-              </div>
-              <div className="mt-1 flex items-center gap-3">
-                <input
-                  id={`w-${f}`}
-                  type="range"
-                  min={0}
-                  max={100}
-                  step={1}
-                  value={config.weights[f]}
-                  disabled={!admin}
-                  onChange={(e) => setWeight(f, Number(e.target.value))}
-                  className="flex-1"
-                />
-                <input
-                  type="number"
-                  min={0}
-                  max={1000}
-                  aria-label={`${FACTOR_LABELS[f]} weight`}
-                  value={config.weights[f]}
-                  disabled={!admin}
-                  onChange={(e) => setWeight(f, Number(e.target.value))}
-                  className="w-20 rounded-md border border-slate-300 px-2 py-1 text-sm"
-                />
-              </div>
-              {NOTES[f] && <p className="mt-1 text-xs text-slate-600">{NOTES[f]}</p>}
-            </div>
-          ))}
-        </div>
-      </Card>
-      <Card title="Risk levels" level={3}>
-        <div className="flex flex-wrap gap-6 text-sm">
-          <label className="space-y-1">
-            <span className="block font-medium">Healthy (green) from</span>
-            <input
-              type="number"
-              min={1}
-              max={100}
-              value={config.thresholds.green}
-              disabled={!admin}
-              onChange={(e) => setThreshold('green', Number(e.target.value))}
-              className="w-24 rounded-md border border-slate-300 px-2 py-1"
-            />
-          </label>
-          <label className="space-y-1">
-            <span className="block font-medium">At risk (yellow) from</span>
-            <input
-              type="number"
-              min={1}
-              max={99}
-              value={config.thresholds.yellow}
-              disabled={!admin}
-              onChange={(e) => setThreshold('yellow', Number(e.target.value))}
-              className="w-24 rounded-md border border-slate-300 px-2 py-1"
-            />
-          </label>
-          <p className="self-end text-slate-600">Critical (red) below {config.thresholds.yellow}.</p>
-        </div>
-      </Card>
-      <FormError>{problem}</FormError>
-      {admin ? (
-        <div className="flex flex-wrap gap-2">
-          <Button variant="secondary" disabled={Boolean(problem) || preview.isPending} onClick={() => preview.mutate(config)}>
-            {preview.isPending ? 'Previewing…' : 'Preview'}
-          </Button>
-          <Button disabled={Boolean(problem) || save.isPending} onClick={() => save.mutate(config)}>
-            {save.isPending ? 'Saving…' : 'Save and re-score'}
-          </Button>
-          <Button variant="secondary" onClick={() => setConfig(saved)}>
-            Reset
-          </Button>
-        </div>
-      ) : (
-        <p className="text-sm text-slate-600">Only admins and owners can change scoring settings.</p>
-      )}
-      <FormError>{(preview.error && errorMessage(preview.error, LABELS)) || (save.error && errorMessage(save.error, LABELS))}</FormError>
-      {save.isSuccess && (
-        <p role="status" className="text-sm text-green-800">
-          Saved. Every customer is being re-scored.
-        </p>
-      )}
-      {preview.data && (
-        <Card title="Preview" level={3}>
-          <p role="status" className="text-sm">
-            <strong>{preview.data.changed}</strong> of {preview.data.customers} customers would change level.
+    <>
+      <section aria-labelledby="scoring-configuration" className="space-y-4">
+        <div>
+          <h2 id="scoring-configuration" className="text-lg font-semibold">
+            Configuration
+          </h2>
+          <p className="text-sm text-slate-600">
+            How this organization&apos;s health scores are computed: the weight of each factor and the scores where the risk levels begin.
           </p>
-          <table className="mt-3 text-sm">
-            <caption className="sr-only">Risk distribution now and with these settings</caption>
-            <thead>
-              <tr className="text-slate-600">
-                <th scope="col" className="pr-4 text-left">
-                  Level
-                </th>
-                <th scope="col" className="pr-4 text-right">
-                  Now
-                </th>
-                <th scope="col" className="text-right">
-                  With these settings
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {(['green', 'yellow', 'red', 'none'] as const).map((k) => (
-                <tr key={k}>
-                  <th scope="row" className="pr-4 text-left font-normal">
-                    {{ green: 'Healthy (green)', yellow: 'At risk (yellow)', red: 'Critical (red)', none: 'No score' }[k]}
-                  </th>
-                  <td className="pr-4 text-right tabular-nums">{preview.data.current[k]}</td>
-                  <td className="text-right tabular-nums">{preview.data.distribution[k]}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {preview.data.changes.length > 0 && (
-            <ul className="mt-3 max-h-48 overflow-auto text-sm" tabIndex={0} aria-label="Customers that would change level">
-              {preview.data.changes.slice(0, 50).map((c) => (
-                <li key={c.id}>
-                  {c.name ?? c.email}: {c.from ?? 'none'} → {c.to ?? 'none'}
-                </li>
-              ))}
-            </ul>
-          )}
+        </div>
+        <Card title="Weights" level={3}>
+          <p className="mb-3 text-sm text-slate-600">
+            Each factor counts in proportion to its weight; the percentages show the normalised share.
+          </p>
+          <div className="space-y-4">
+            {FACTORS.map((f) => (
+              <div key={f}>
+                <div className="flex items-center justify-between gap-3 text-sm">
+                  <label htmlFor={`w-${f}`} className="font-medium">
+                    {FACTOR_LABELS[f]}
+                  </label>
+                  <span className="tabular-nums text-slate-700">
+                    {total > 0 ? Math.round((100 * (config.weights[f] || 0)) / total) : 0}%
+                  </span>
+                </div>
+                <div className="mt-1 flex items-center gap-3">
+                  <input
+                    id={`w-${f}`}
+                    type="range"
+                    min={0}
+                    max={100}
+                    step={1}
+                    value={config.weights[f]}
+                    disabled={!admin}
+                    onChange={(e) => setWeight(f, Number(e.target.value))}
+                    className="flex-1"
+                  />
+                  <input
+                    type="number"
+                    min={0}
+                    max={1000}
+                    aria-label={`${FACTOR_LABELS[f]} weight`}
+                    value={config.weights[f]}
+                    disabled={!admin}
+                    onChange={(e) => setWeight(f, Number(e.target.value))}
+                    className="w-20 rounded-md border border-slate-300 px-2 py-1 text-sm"
+                  />
+                </div>
+                {NOTES[f] && <p className="mt-1 text-xs text-slate-600">{NOTES[f]}</p>}
+              </div>
+            ))}
+          </div>
         </Card>
-      )}
-    </section>
+        <Card title="Risk levels" level={3}>
+          <div className="flex flex-wrap gap-6 text-sm">
+            <label className="space-y-1">
+              <span className="block font-medium">Healthy (green) from</span>
+              <input
+                type="number"
+                min={1}
+                max={100}
+                value={config.thresholds.green}
+                disabled={!admin}
+                onChange={(e) => setThreshold('green', Number(e.target.value))}
+                className="w-24 rounded-md border border-slate-300 px-2 py-1"
+              />
+            </label>
+            <label className="space-y-1">
+              <span className="block font-medium">At risk (yellow) from</span>
+              <input
+                type="number"
+                min={1}
+                max={99}
+                value={config.thresholds.yellow}
+                disabled={!admin}
+                onChange={(e) => setThreshold('yellow', Number(e.target.value))}
+                className="w-24 rounded-md border border-slate-300 px-2 py-1"
+              />
+            </label>
+            <p className="self-end text-slate-600">Critical (red) below {config.thresholds.yellow}.</p>
+          </div>
+        </Card>
+        <FormError>{problem}</FormError>
+        {admin ? (
+          <div className="flex flex-wrap gap-2">
+            <Button variant="secondary" disabled={Boolean(problem) || preview.isPending} onClick={() => preview.mutate(config)}>
+              {preview.isPending ? 'Previewing…' : 'Preview'}
+            </Button>
+            <Button disabled={Boolean(problem) || save.isPending} onClick={() => save.mutate(config)}>
+              {save.isPending ? 'Saving…' : 'Save and re-score'}
+            </Button>
+            <Button variant="secondary" onClick={() => setConfig(saved)}>
+              Reset
+            </Button>
+          </div>
+        ) : (
+          <p className="text-sm text-slate-600">Only admins and owners can change scoring settings.</p>
+        )}
+        <FormError>{(preview.error && errorMessage(preview.error, LABELS)) || (save.error && errorMessage(save.error, LABELS))}</FormError>
+        {save.isSuccess && (
+          <p role="status" className="text-sm text-green-800">
+            Saved. Every customer is being re-scored.
+          </p>
+        )}
+        {preview.data && (
+          <Card title="Preview" level={3}>
+            <p role="status" className="text-sm">
+              <strong>{preview.data.changed}</strong> of {preview.data.customers} customers would change level.
+            </p>
+            <p className="mt-1 text-sm">
+              <a href="#backtest-what-if" className="text-indigo-700 underline">
+                How these settings would have foreseen past churn
+              </a>
+              , beside the saved ones: see the backtest below.
+            </p>
+            <table className="mt-3 text-sm">
+              <caption className="sr-only">Risk distribution now and with these settings</caption>
+              <thead>
+                <tr className="text-slate-600">
+                  <th scope="col" className="pr-4 text-left">
+                    Level
+                  </th>
+                  <th scope="col" className="pr-4 text-right">
+                    Now
+                  </th>
+                  <th scope="col" className="text-right">
+                    With these settings
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {(['green', 'yellow', 'red', 'none'] as const).map((k) => (
+                  <tr key={k}>
+                    <th scope="row" className="pr-4 text-left font-normal">
+                      {{ green: 'Healthy (green)', yellow: 'At risk (yellow)', red: 'Critical (red)', none: 'No score' }[k]}
+                    </th>
+                    <td className="pr-4 text-right tabular-nums">{preview.data.current[k]}</td>
+                    <td className="text-right tabular-nums">{preview.data.distribution[k]}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {preview.data.changes.length > 0 && (
+              <ul className="mt-3 max-h-48 overflow-auto text-sm" tabIndex={0} aria-label="Customers that would change level">
+                {preview.data.changes.slice(0, 50).map((c) => (
+                  <li key={c.id}>
+                    {c.name ?? c.email}: {c.from ?? 'none'} → {c.to ?? 'none'}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </Card>
+        )}
+      </section>
+      <BacktestPanel candidate={candidate} />
+      <BacktestSuggestion
+        onUse={(suggested) => {
+          // Fills the form and previews it (with its backtest beside the saved one's); saving stays the admin's step.
+          setConfig(suggested);
+          preview.mutate(suggested);
+          document.getElementById('scoring-configuration')?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+        }}
+      />
+    </>
   );
 }
 
 export function ScoringPage() {
   const config = useQuery({ queryKey: ['scoring-config'], queryFn: () => get<ScoringConfig>('/scoring/config') });
   return (
-    <div className="space-y-4">
+    <div className="space-y-6">
       <h1 className="text-2xl font-semibold">Scoring</h1>
       <Loaded query={config}>{(c) => <Editor saved={c} />}</Loaded>
     </div>
