@@ -111,9 +111,16 @@ function RiskBar({ risk }: { risk: DashboardSummary['risk']['current'] }) {
   );
 }
 
+/** The chart's choice meaning "every currency, converted into the reporting currency". */
+const CONVERTED = 'converted';
+
 function MrrTrendCard({ currencies }: { currencies: string[] }) {
-  const [currency, setCurrency] = useState(currencies[0] ?? 'usd');
   const trend = useQuery({ queryKey: ['mrr-trend'], queryFn: () => get<MrrTrend>('/dashboard/mrr-trend?months=12') });
+  const [choice, setChoice] = useState<string | null>(null);
+  const reporting = trend.data?.reportingCurrency ?? currencies[0] ?? 'usd';
+  // A converted total is worth offering only when there is something to convert into the reporting currency.
+  const canConvert = currencies.length > 1 && (trend.data?.points.some((p) => p.inReporting !== null) ?? false);
+  const selected = choice === CONVERTED && !canConvert ? reporting : (choice ?? reporting);
   return (
     <Card
       title="MRR trend"
@@ -121,27 +128,50 @@ function MrrTrendCard({ currencies }: { currencies: string[] }) {
         currencies.length > 1 && (
           <label className="text-sm">
             <span className="sr-only">Currency</span>
-            <select value={currency} onChange={(e) => setCurrency(e.target.value)} className="rounded-md border border-slate-300 px-2 py-1">
+            <select value={selected} onChange={(e) => setChoice(e.target.value)} className="rounded-md border border-slate-300 px-2 py-1">
               {currencies.map((c) => (
                 <option key={c} value={c}>
-                  {c.toUpperCase()}
+                  {c.toUpperCase()} only
                 </option>
               ))}
+              {canConvert && <option value={CONVERTED}>All, converted to {reporting.toUpperCase()}</option>}
             </select>
           </label>
         )
       }
     >
       <Loaded query={trend}>
-        {(data) => (
-          <Chart>
-            <LineSeries
-              label={`MRR (${currency.toUpperCase()})`}
-              format={(n) => money(n, currency, { compact: true })}
-              data={data.points.map((p, i) => ({ x: i === data.points.length - 1 ? 'now' : p.month, y: p.byCurrency[currency] ?? 0 }))}
-            />
-          </Chart>
-        )}
+        {(data) => {
+          const x = (i: number, month: string) => (i === data.points.length - 1 ? 'now' : month);
+          if (selected !== CONVERTED) {
+            return (
+              <Chart>
+                <LineSeries
+                  label={`MRR (${selected.toUpperCase()})`}
+                  format={(n) => money(n, selected, { compact: true })}
+                  data={data.points.map((p, i) => ({ x: x(i, p.month), y: p.byCurrency[selected] ?? 0 }))}
+                />
+              </Chart>
+            );
+          }
+          // Converted at the rates in force on each day; a currency without a rate that day is left out, and said.
+          const leftOut = [...new Set(data.points.flatMap((p) => p.inReporting?.leftOut.map((l) => l.currency.toUpperCase()) ?? []))];
+          return (
+            <>
+              <Chart>
+                <LineSeries
+                  label={`MRR, all currencies converted to ${reporting.toUpperCase()}`}
+                  format={(n) => money(n, reporting, { compact: true })}
+                  data={data.points.map((p, i) => ({ x: x(i, p.month), y: p.inReporting?.amount ?? 0 }))}
+                />
+              </Chart>
+              <p className="mt-2 text-xs text-slate-600">
+                Converted with the exchange rates set in Settings → Currencies, as they stood on each day.
+                {leftOut.length > 0 && ` Left out where no rate was set yet: ${leftOut.join(', ')}.`}
+              </p>
+            </>
+          );
+        }}
       </Loaded>
     </Card>
   );
