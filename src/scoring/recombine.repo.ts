@@ -13,18 +13,29 @@ import { FACTORS, type ScoringConfig } from './scoring.config.js';
  */
 export function createRecombineRepo(db: Kysely<Database>) {
   return {
-    async recombineChunk(orgId: string, after: string | null, limit: number, config: ScoringConfig, reason: string, now: Date) {
+    /**
+     * Where each chunk of `size` customers starts (by id), so that chunks can be re-combined side by side: the
+     * database does all of the work, and one statement at a time would leave a core idle.
+     */
+    async chunkStarts(orgId: string, size: number): Promise<string[]> {
+      const rows = await sql<{ id: string }>`
+        select id::text from (select id, row_number() over (order by id) - 1 as n from customers where org_id = ${orgId}) x
+        where n % ${size}::int = 0 order by id`.execute(db);
+      return rows.rows.map((r) => r.id);
+    },
+
+    /** Re-combines the customers with ids in [from, to) (`to` null: to the end). */
+    async recombineChunk(orgId: string, from: string, to: string | null, config: ScoringConfig, reason: string, now: Date) {
       const weights = sql.join(FACTORS.map((name) => sql`(${name}::text, ${config.weights[name]}::float8)`));
       const { green, yellow } = config.thresholds;
-      const result = await sql<{ seen: number; last: string | null; changed: number; logged: number; stale: string[] | null }>`
+      const result = await sql<{ seen: number; changed: number; logged: number; stale: string[] | null }>`
         with weights (name, weight) as (values ${weights}),
         rows as (
           select c.id, c.external_id, c.score as old_score, c.risk_level as old_level, c.lifecycle_state, s.factors,
             (s.factors is not null and c.score_dirty_at is null and c.lifecycle_state is not null
               and c.summary_fingerprint is not null and c.mrr_fingerprint is not null and s.fingerprint is not null) as fresh
           from customers c left join customer_scores s on s.customer_id = c.id
-          where c.org_id = ${orgId}::text and (${after}::uuid is null or c.id > ${after}::uuid)
-          order by c.id limit ${limit}::int
+          where c.org_id = ${orgId}::text and c.id >= ${from}::uuid and (${to}::uuid is null or c.id < ${to}::uuid)
         ),
         sums as (
           select r.id,
@@ -79,13 +90,12 @@ export function createRecombineRepo(db: Kysely<Database>) {
           returning 1
         )
         select (select count(*) from rows)::int as seen,
-               (select r.id::text from rows r order by r.id desc limit 1) as last,
                (select count(*) from updated)::int as changed,
                (select count(*) from history)::int + (select count(*) from events)::int * 0 as logged,
                (select array_agg(id::text) from rows where not fresh) as stale`.execute(db);
       const row = result.rows[0]!;
       // (Data-modifying CTEs run whether or not the final select reads them; reading their counts keeps that plain.)
-      return { seen: row.seen, last: row.last, changed: row.changed, historyWritten: row.logged, stale: row.stale ?? [] };
+      return { seen: row.seen, changed: row.changed, historyWritten: row.logged, stale: row.stale ?? [] };
     },
   };
 }

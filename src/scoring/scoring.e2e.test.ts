@@ -6,6 +6,7 @@ import { ownerWithStripe, startStripeWorld, type StripeWorld, waitForScores } fr
 import { createLogger } from '../core/logger.js';
 import { type Discount, type Item, mrrByCurrency } from '../revenue/mrr.js';
 import { createStripeDataRepo } from '../stripe/stripe-data.repo.js';
+import { createRecombineRepo } from './recombine.repo.js';
 import { DEFAULT_CONFIG } from './scoring.config.js';
 import { explainScore } from './scoring.engine.js';
 import { createScoringService } from './scoring.service.js';
@@ -131,6 +132,30 @@ describe('scores after a real sync', () => {
     // Back to the defaults: the same factors give back the same scores.
     await owner.client.request('PUT', '/api/v1/scoring/config', DEFAULT_CONFIG);
     await waitFor(async () => JSON.stringify(await scores()) === JSON.stringify(scoresBefore), 30_000);
+  });
+
+  it('re-combines chunks side by side exactly as in one go, each customer once', async () => {
+    const recombine = createRecombineRepo(db());
+    const config = { ...DEFAULT_CONFIG, weights: { ...DEFAULT_CONFIG.weights, payment_recency: 10, failed_payments: 45 } };
+    const scores = () =>
+      db().selectFrom('customers').select(['id', 'score', 'risk_level']).where('org_id', '=', owner.orgId).orderBy('id').execute();
+    const original = await scores();
+    const starts = await recombine.chunkStarts(owner.orgId, 7);
+    expect(starts).toHaveLength(Math.ceil(original.length / 7));
+    const now = new Date();
+    const chunks = await Promise.all(
+      starts.map((from, i) => recombine.recombineChunk(owner.orgId, from, starts[i + 1] ?? null, config, 'config', now)),
+    );
+    expect(chunks.reduce((n, c) => n + c.seen, 0)).toBe(original.length);
+    const side = await scores();
+    expect(side).not.toEqual(original);
+    // Back, then the same configuration in one chunk: the same scores.
+    const all = '00000000-0000-0000-0000-000000000000';
+    await recombine.recombineChunk(owner.orgId, all, null, DEFAULT_CONFIG, 'config', now);
+    expect(await scores()).toEqual(original);
+    await recombine.recombineChunk(owner.orgId, all, null, config, 'config', now);
+    expect(await scores()).toEqual(side);
+    await recombine.recombineChunk(owner.orgId, all, null, DEFAULT_CONFIG, 'config', now);
   });
 
   it('rebuilds months of MRR history from invoices, so a fresh connection already has a trend', async () => {

@@ -161,18 +161,27 @@ export function createScoringService(deps: ScoringDeps) {
   async function recombineOrganization(orgId: string, reason: RescoreReason, config: ScoringConfig): Promise<number> {
     const recombine = createRecombineRepo(db);
     const now = new Date(clock());
-    let after: string | null = null;
+    const starts = await recombine.chunkStarts(orgId, RECOMBINE_CHUNK);
+    let next = 0;
     let total = 0;
-    for (;;) {
-      const chunk = await recombine.recombineChunk(orgId, after, RECOMBINE_CHUNK, config, reason, now);
-      if (chunk.seen === 0) break;
-      if (chunk.historyWritten > 0) changedOrgs.add(orgId);
-      for (let i = 0; i < chunk.stale.length; i += BATCH) await rescoreIds(orgId, chunk.stale.slice(i, i + BATCH), reason, config);
-      total += chunk.seen;
-      after = chunk.last;
-      if (chunk.seen < RECOMBINE_CHUNK) break;
-      await giveWay();
-    }
+    let failure: unknown = null;
+    // Two chunks at a time (the database works, Node waits): each worker takes the next chunk until none is left,
+    // and stops at the first failure (reported once both have stopped).
+    const worker = async () => {
+      for (let i = next++; i < starts.length && failure === null; i = next++) {
+        try {
+          const chunk = await recombine.recombineChunk(orgId, starts[i]!, starts[i + 1] ?? null, config, reason, now);
+          if (chunk.historyWritten > 0) changedOrgs.add(orgId);
+          for (let j = 0; j < chunk.stale.length; j += BATCH) await rescoreIds(orgId, chunk.stale.slice(j, j + BATCH), reason, config);
+          total += chunk.seen;
+        } catch (err) {
+          failure ??= err;
+        }
+        await giveWay();
+      }
+    };
+    await Promise.all(Array.from({ length: PARALLEL_BATCHES }, worker));
+    if (failure !== null) throw failure;
     return total;
   }
 
