@@ -22,7 +22,7 @@ import { createBacktestRepo, type ReferencePoint } from './backtest.repo.js';
 
 const DAY = 86_400;
 /** Customers reconstructed per chunk (one read, one transaction). */
-const CHUNK = 500;
+const CHUNK = 250;
 /** Customers reconstructed between two turns given to the event loop (a few milliseconds of work). */
 const GIVE_WAY_EVERY = 10;
 const giveWay = () => new Promise<void>((resolve) => setImmediate(resolve));
