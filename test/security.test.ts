@@ -69,6 +69,7 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', path: '/scoring/backtest' },
   { method: 'POST', path: '/scoring/backtest/preview', body: { config: SCORING_CONFIG, horizon: 30 } },
   { method: 'POST', path: '/scoring/backtest/rebuild' },
+  { method: 'GET', path: '/scoring/backtest/suggestion' },
   { method: 'GET', path: '/customers' },
   { method: 'GET', path: '/customers/export.csv' },
   { method: 'GET', path: '/customers/:id' },

@@ -6,6 +6,10 @@ describe('text PostgreSQL can store', () => {
   it('removes NUL from every string, keys included, and nothing else', () => {
     const at = new Date(0);
     expect(stripNul({ 'a\u0000b': ['x\u0000', 1, null, { y: 'z\u0000z' }], at })).toEqual({ ab: ['x', 1, null, { y: 'zz' }], at });
+    // A key named __proto__ is a key like any other (JSON.parse makes it one), never the object's prototype.
+    expect(JSON.stringify(stripNul(JSON.parse('[{"__proto__":0,"a\\u0000":{"__proto__":{"b":1}}}]')))).toBe(
+      '[{"__proto__":0,"a":{"__proto__":{"b":1}}}]',
+    );
     fc.assert(
       fc.property(fc.jsonValue(), (v) => {
         const out = JSON.stringify(stripNul(v));

@@ -11,7 +11,10 @@ export function stripNul<T>(value: T): T {
   if (Array.isArray(value)) return value.map(stripNul) as T;
   if (value === null || typeof value !== 'object' || value instanceof Date) return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[stripNul(k)] = stripNul(v);
+  // Defined, not assigned: a key named `__proto__` (valid JSON) stays a key instead of replacing the prototype.
+  for (const [k, v] of Object.entries(value)) {
+    Object.defineProperty(out, stripNul(k), { value: stripNul(v), enumerable: true, writable: true, configurable: true });
+  }
   return out as T;
 }
 
