@@ -118,7 +118,7 @@ export function rate(k: number, n: number): Rate {
 }
 
 /** The customer's point standing for moment `r`: the latest at or before it, no more than a week old. */
-export function pointAt(points: readonly Point[], r: number): Point | null {
+export function pointAt<P extends { at: number } = Point>(points: readonly P[], r: number): P | null {
   let lo = 0;
   let hi = points.length - 1;
   let found = -1;

@@ -31,6 +31,12 @@ export interface RunRow {
   error: string | null;
 }
 
+/** Where the reconstructed history stands, as the API says it. */
+export function runStatus(run: RunRow | null): 'not_built' | 'building' | 'ready' | 'failed' {
+  if (!run) return 'not_built';
+  return run.status === 'done' ? 'ready' : run.status === 'running' ? 'building' : 'failed';
+}
+
 export function createBacktestRepo(db: Kysely<Database>) {
   return {
     async customerIds(orgId: string, after: string | null, limit: number): Promise<string[]> {

@@ -18,7 +18,7 @@ import {
   type HorizonResult,
   type Level,
 } from './backtest.metrics.js';
-import { createBacktestRepo, type ReferencePoint } from './backtest.repo.js';
+import { createBacktestRepo, type ReferencePoint, runStatus } from './backtest.repo.js';
 
 const DAY = 86_400;
 /** Customers reconstructed per chunk (one read, one transaction). */
@@ -162,13 +162,7 @@ export function createBacktestService(deps: BacktestDeps) {
 
   function status(run: Awaited<ReturnType<typeof repo.run>>) {
     return {
-      status: !run
-        ? ('not_built' as const)
-        : run.status === 'done'
-          ? ('ready' as const)
-          : run.status === 'running'
-            ? ('building' as const)
-            : ('failed' as const),
+      status: runStatus(run),
       builtAt: run?.status === 'done' && run.finishedAt ? run.finishedAt.toISOString() : null,
       historyStart: run?.historyStart ? new Date(run.historyStart * 1000).toISOString() : null,
       historyEnd: run?.historyEnd ? new Date(run.historyEnd * 1000).toISOString() : null,

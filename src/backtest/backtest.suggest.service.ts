@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { OrgContext } from '../auth/roles.js';
 import type { Database } from '../db/schema.js';
 import { createScoringRepo } from '../scoring/scoring.repo.js';
-import { createBacktestRepo, type ReferencePoint } from './backtest.repo.js';
+import { createBacktestRepo, type ReferencePoint, runStatus } from './backtest.repo.js';
 import { chooseSplit, type SuggestCustomer, type SuggestPoint, suggestConfig } from './backtest.suggest.js';
 
 const DAY = 86_400;
@@ -31,13 +31,7 @@ export function createBacktestSuggestionService(deps: { db: Kysely<Database> }) 
       const orgId = ctx.orgId;
       const [run, current, churns] = await Promise.all([repo.run(orgId), scoring.config(orgId), repo.churns(orgId)]);
       const head = {
-        status: !run
-          ? ('not_built' as const)
-          : run.status === 'done'
-            ? ('ready' as const)
-            : run.status === 'running'
-              ? ('building' as const)
-              : ('failed' as const),
+        status: runStatus(run),
         historyStart: run?.historyStart ? iso(run.historyStart) : null,
         historyEnd: run?.historyEnd ? iso(run.historyEnd) : null,
         horizon,

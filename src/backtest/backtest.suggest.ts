@@ -1,5 +1,5 @@
 import { FACTORS, type FactorName, type ScoringConfig } from '../scoring/scoring.config.js';
-import { type Churn, rate, type Rate, SMALL_SAMPLE } from './backtest.metrics.js';
+import { type Churn, pointAt, rate, type Rate, SMALL_SAMPLE } from './backtest.metrics.js';
 import { EPS, F, pack, type Packed, scoreOf, search } from './backtest.suggest.search.js';
 
 /**
@@ -16,7 +16,6 @@ import { EPS, F, pack, type Packed, scoreOf, search } from './backtest.suggest.s
 
 const DAY = 86_400;
 /** A point stands for its moment and the week after it (points are weekly), as in `backtest.metrics.ts`. */
-const POINT_REACH = 7 * DAY;
 /** The fit part gets this share of the churns (the older ones). */
 const FIT_SHARE = 2 / 3;
 /** With fewer churns to fit on, the search learns noise; with fewer newer ones, the check says nothing. */
@@ -55,22 +54,6 @@ export interface SuggestInput {
   current: ScoringConfig;
 }
 
-/** The latest point at or before `r`, no more than a week old (the backtest's rule). */
-export function standingAt<P extends { at: number }>(points: readonly P[], r: number): P | null {
-  let lo = 0;
-  let hi = points.length - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (points[mid]!.at <= r) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  const p = found >= 0 ? points[found]! : null;
-  return p && r - p.at < POINT_REACH ? p : null;
-}
-
 const judgeable = (p: SuggestPoint | null): p is SuggestPoint => p !== null && p.lifecycle !== 'churned';
 
 export type Split = { ok: true; at: number; fitChurns: number; reportChurns: number } | { ok: false; churns: number };
@@ -81,7 +64,7 @@ export type Split = { ok: true; at: number; fitChurns: number; reportChurns: num
  */
 export function chooseSplit(customers: readonly SuggestCustomer[], end: number, horizon: number): Split {
   const times = customers
-    .filter((c) => c.churn && c.churn.at <= end && judgeable(standingAt(c.points, c.churn.at - horizon * DAY)))
+    .filter((c) => c.churn && c.churn.at <= end && judgeable(pointAt(c.points, c.churn.at - horizon * DAY)))
     .map((c) => c.churn!.at)
     .sort((a, b) => a - b);
   const n = times.length;
@@ -120,7 +103,7 @@ export function judgeParts(customers: readonly SuggestCustomer[], splitAt: numbe
   const fit: Part = { judged: [], excluded: { churners: 0, stayers: 0 } };
   const report: Part = { judged: [], excluded: { churners: 0, stayers: 0 } };
   const judge = (part: Part, c: SuggestCustomer, at: number, churnAt: number | null) => {
-    const p = standingAt(c.points, at);
+    const p = pointAt(c.points, at);
     if (judgeable(p)) part.judged.push({ id: c.id, at, churnAt, point: p });
     else part.excluded[churnAt === null ? 'stayers' : 'churners']++;
   };
