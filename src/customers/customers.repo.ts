@@ -126,7 +126,8 @@ export function createCustomersRepo(db: Kysely<Tables>) {
     const column = {
       name: sortMatches ? sql`lower(coalesce(name, email, external_id)) || ''` : sql`lower(coalesce(name, email, external_id))`,
       mrr: sortMatches ? sql`mrr_major + 0` : sql`mrr_major`,
-      score: sortMatches ? sql`score + 0` : sql`score`,
+      // No index on the score (migration 0018): sorting by it is a top-N sort either way.
+      score: sql`score`,
       last_payment: sortMatches ? sql`last_payment_at + interval '0 seconds'` : sql`last_payment_at`,
       // Those who need attention first: money owed, leaving, in trial, then the settled ones.
       state: sql`case lifecycle_state when 'past_due' then 1 when 'canceling' then 2 when 'trialing' then 3 when 'active' then 4

@@ -16,6 +16,7 @@ import * as m0014 from './migrations/0014_usage.js';
 import * as m0015 from './migrations/0015_trials.js';
 import * as m0016 from './migrations/0016_score_reconstruction.js';
 import * as m0017 from './migrations/0017_paid_invoice_evidence.js';
+import * as m0018 from './migrations/0018_score_updates_in_place.js';
 
 // Forward-only: a landed migration is never edited; a change is a new numbered file added here.
 const migrations: Record<string, Migration> = {
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '0015_trials': m0015,
   '0016_score_reconstruction': m0016,
   '0017_paid_invoice_evidence': m0017,
+  '0018_score_updates_in_place': m0018,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
