@@ -135,6 +135,21 @@ export function createCurrenciesRepo(db: Kysely<Database>) {
       return rows.rows.map((r) => ({ currency: r.currency, payingCustomers: Number(r.paying), mrr: Number(r.mrr) }));
     },
 
+    /**
+     * Whether any customer has MRR in another currency than `reporting` (then amounts can only be ordered once
+     * converted). Stops at the first such customer.
+     */
+    async mixesCurrencies(orgId: string, reporting: string): Promise<boolean> {
+      const rows = await sql<{ mixed: boolean }>`
+        select exists (
+          select 1 from customers
+          where org_id = ${orgId} and deleted_at is null
+            and ((mrr > 0 and mrr_currency is distinct from ${reporting}::text)
+                 or mrr_by_currency - coalesce(mrr_currency, '') <> '{}'::jsonb)
+        ) as mixed`.execute(db);
+      return rows.rows[0]?.mixed ?? false;
+    },
+
     /** Customers paying in any of `currencies` now, the largest MRR of each currency first, and how many there are. */
     async payingIn(orgId: string, currencies: string[], limit: number) {
       if (currencies.length === 0) return { total: 0, customers: [] };

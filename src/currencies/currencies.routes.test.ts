@@ -74,6 +74,17 @@ async function mrrOrder(client: TestClient, order = 'desc'): Promise<Row[]> {
 }
 const names = (rows: Row[]) => rows.map((r) => r.name);
 
+/** The default list (who needs attention first), every page. */
+async function attentionOrder(client: TestClient): Promise<string[]> {
+  const rows: Row[] = [];
+  for (let page = 1; ; page++) {
+    const res = await client.get(`/api/v1/customers?pageSize=4&page=${page}`);
+    expect(res.status, res.text).toBe(200);
+    rows.push(...res.body.customers);
+    if (page >= res.body.pages) return names(rows);
+  }
+}
+
 describe('a multi-currency business (USD, EUR, JPY)', () => {
   let owner: SignedUpUser;
   let member: TestClient;
@@ -142,6 +153,11 @@ describe('a multi-currency business (USD, EUR, JPY)', () => {
     });
   });
 
+  it('without rates: the default order ranks revenue within a rank in USD, never yen against dollars', async () => {
+    // None is scored yet (one rank), the customer without billing after them; raw amounts would put ¥60,000 first.
+    expect(await attentionOrder(member)).toEqual(['u3', 'u1', 'u2', 'e1', 'e2', 'j2', 'j1', 'm1', 'z']);
+  });
+
   it('with an EUR rate: EUR converted at the rate in force today, labelled with its date; JPY still left out', async () => {
     const older = await owner.client.post('/api/v1/currencies/rates', { base: 'EUR', rate: '1.05', effectiveFrom: daysAgo(200) });
     expect(older.status, older.text).toBe(201);
@@ -176,6 +192,7 @@ describe('a multi-currency business (USD, EUR, JPY)', () => {
     expect(rows.find((r) => r.name === 'm1')!.mrr.inReporting).toMatchObject({ amount: 25_500, status: 'converted' });
     expect(rows.find((r) => r.name === 'e1')!.mrr.inReporting.rates[0].label).toBe(`1 EUR = 1.1 USD, rate of ${daysAgo(30)}`);
     expect(names(await mrrOrder(member, 'asc'))).toEqual(['z', 'e2', 'u2', 'm1', 'u1', 'e1', 'u3', 'j1', 'j2']);
+    expect(await attentionOrder(member)).toEqual(['u3', 'e1', 'u1', 'm1', 'u2', 'e2', 'j2', 'j1', 'z']);
   });
 
   it('with a USD→JPY rate too: JPY converted by its inverse, exactly, and the headline is complete', async () => {
@@ -294,6 +311,14 @@ describe('a multi-currency business (USD, EUR, JPY)', () => {
     expect(again.body.error.message).toBe('There is already a CHF→USD rate for 2024-02-29. Delete it first to replace it.');
     expect((await owner.client.request('PUT', '/api/v1/currencies/reporting', { currency: 'dollars' })).status).toBe(400);
     expect((await owner.client.delete('/api/v1/currencies/rates/not-a-uuid')).status).toBe(400);
+  });
+
+  it('the dashboard’s most at risk: equal scores ordered by revenue in the reporting currency', async () => {
+    await db().updateTable('customers').set({ score: 30, risk_level: 'red' }).where('org_id', '=', owner.orgId).execute();
+    const s = (await member.get('/api/v1/dashboard/summary')).body;
+    // Every rate is set by now (EUR→USD 1.1, USD→JPY 150): j2's ¥60,000 is $400, below e1's $1,100.
+    expect(s.mostAtRisk.map((c: any) => c.name)).toEqual(['u3', 'e1', 'u1', 'j2', 'm1', 'u2', 'e2', 'j1', 'z']);
+    expect(await attentionOrder(member)).toEqual(['u3', 'e1', 'u1', 'j2', 'm1', 'u2', 'e2', 'j1', 'z']);
   });
 
   it('keeps organizations apart: another organization neither sees these rates nor can delete them', async () => {

@@ -31,6 +31,11 @@ const unprocessable = (code: string, message: string, field: string, issue: stri
 
 /** How long the default rule's answer is kept before it is worked out again. */
 const DEFAULT_TTL_MS = 5 * 60_000;
+/**
+ * How long "some MRR is in another currency" is remembered per organization: lists ask on every page, and the
+ * answer changes only when a customer starts paying in a new currency (the order is then raw for at most this long).
+ */
+const MIXED_TTL_MS = 60_000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -67,8 +72,24 @@ export function customerMrr(money: CurrencyContext, byCurrency: Record<string, n
 /** Reads an organization's currency context; features that show money in the reporting currency use it. */
 export function createCurrencyReader(db: Kysely<Database>) {
   const repo = createCurrenciesRepo(db);
+  const mixedSeen = new Map<string, { at: number; mixed: boolean }>();
   return {
     repo,
+    /**
+     * Whether amounts of the organization must be converted to be ordered (some MRR is in another currency than
+     * `money`'s reporting one); false without a reporting currency (no MRR at all).
+     */
+    async mixesCurrencies(orgId: string, money: CurrencyContext, now = Date.now()): Promise<boolean> {
+      const reporting = money.reporting.currency;
+      if (!reporting) return false;
+      const key = `${orgId}:${reporting}`;
+      const seen = mixedSeen.get(key);
+      if (seen && now - seen.at < MIXED_TTL_MS && now >= seen.at) return seen.mixed;
+      const mixed = await repo.mixesCurrencies(orgId, reporting);
+      if (mixedSeen.size > 10_000) mixedSeen.clear();
+      mixedSeen.set(key, { at: now, mixed });
+      return mixed;
+    },
     /**
      * `fresh`: work the default out now (the settings page does); otherwise what it gave within the last few
      * minutes is used, so that lists and the dashboard do not count every customer on each request.

@@ -116,12 +116,18 @@ export function createCustomersRepo(db: Kysely<Tables>) {
         .orderBy('id', desc ? 'desc' : 'asc') as Q;
     }
     if (filter.sort === 'attention') {
-      // Within a rank, the most revenue first.
-      const rank = sortMatches ? sql`${ATTENTION_RANK} + 0` : ATTENTION_RANK;
-      return (query as any)
-        .orderBy(sql`${rank} ${dir}`)
-        .orderBy(sql`mrr_major ${desc ? sql`asc` : sql`desc`} nulls last`)
-        .orderBy('id', desc ? 'desc' : 'asc') as Q;
+      // Within a rank, the most revenue first: in the reporting currency when some MRR is in another one (`mrrKey`;
+      // amounts without a rate after the others, by currency and their own amount), else as stored (the index's order).
+      const rank = sortMatches || mrrKey ? sql`${ATTENTION_RANK} + 0` : ATTENTION_RANK;
+      const most = desc ? sql`asc` : sql`desc`;
+      const ranked = (query as any).orderBy(sql`${rank} ${dir}`);
+      const byRevenue = mrrKey
+        ? ranked
+            .orderBy(sql`${mrrKey} ${most} nulls last`)
+            .orderBy(sql`mrr_currency asc nulls last`)
+            .orderBy(sql`mrr ${most}`)
+        : ranked.orderBy(sql`mrr_major ${most} nulls last`);
+      return byRevenue.orderBy('id', desc ? 'desc' : 'asc') as Q;
     }
     const column = {
       name: sortMatches ? sql`lower(coalesce(name, email, external_id)) || ''` : sql`lower(coalesce(name, email, external_id))`,

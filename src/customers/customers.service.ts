@@ -85,6 +85,17 @@ export function createCustomersService(deps: { db: Kysely<Database>; scoring: Pi
   /** MRR sorts by the reporting currency: converted with today's rates, those without a rate after the others. */
   const mrrKey = (money: CurrencyContext) => (money.reporting.currency ? convertedMrrSql(money.reporting.currency, money.factors()) : null);
 
+  /**
+   * The converted MRR an order needs, or null: the MRR order always uses it; the attention order (by MRR within a
+   * rank) only when some MRR is in another currency — otherwise raw amounts compare alike and its index gives the
+   * order. No other order compares amounts.
+   */
+  async function sortKey(orgId: string, sort: CustomerFilter['sort'], money: Promise<CurrencyContext>) {
+    if (sort === 'mrr') return mrrKey(await money);
+    if (sort === 'attention' && (await currencies.mixesCurrencies(orgId, await money))) return mrrKey(await money);
+    return null;
+  }
+
   async function load(ctx: OrgContext, id: string) {
     // Ids are UUIDs; anything else cannot exist (and must not reach the database as a cast error).
     const row = UUID.test(id) ? await repo.find(ctx.orgId, id) : undefined;
@@ -94,9 +105,9 @@ export function createCustomersService(deps: { db: Kysely<Database>; scoring: Pi
 
   return {
     async list(ctx: OrgContext, query: CustomerListQuery) {
-      // The MRR order needs the rates first; any other order reads them alongside.
+      // The orders by MRR need the rates first; any other order reads them alongside.
       const pending = currencies.context(ctx.orgId);
-      const key = query.sort === 'mrr' ? mrrKey(await pending) : null;
+      const key = await sortKey(ctx.orgId, query.sort, pending);
       const [{ rows, total }, config, money] = await Promise.all([
         repo.list(ctx.orgId, query, query.pageSize, (query.page - 1) * query.pageSize, key),
         scoring.config(ctx.orgId),
@@ -250,7 +261,7 @@ export function createCustomersService(deps: { db: Kysely<Database>; scoring: Pi
     /** The filtered list as CSV, produced chunk by chunk. */
     exportCsv(ctx: OrgContext, filter: CustomerFilter): Readable {
       const rows = async function* () {
-        const key = filter.sort === 'mrr' ? mrrKey(await currencies.context(ctx.orgId)) : null;
+        const key = await sortKey(ctx.orgId, filter.sort, currencies.context(ctx.orgId));
         yield* repo.each(ctx.orgId, filter, 2000, key);
       };
       return Readable.from(csvLines(rows()));

@@ -203,7 +203,8 @@ export function createDashboardRepo(db: Kysely<Database>) {
       return buckets;
     },
 
-    async mostAtRisk(orgId: string, limit: number) {
+    /** `mrrKey`: the MRR in the reporting currency (`convertedMrrSql`) when the organization bills in several. */
+    async mostAtRisk(orgId: string, limit: number, mrrKey: RawBuilder<string | null> | null = null) {
       return (
         db
           .selectFrom('customers')
@@ -217,7 +218,8 @@ export function createDashboardRepo(db: Kysely<Database>) {
           // Customers still paying come first: revenue that can still be saved (churned ones are already lost).
           .orderBy(sql`mrr_major > 0`, 'desc')
           .orderBy('score', 'asc')
-          .orderBy('mrr_major', 'desc')
+          .$if(mrrKey !== null, (q) => q.orderBy(sql`${mrrKey} desc nulls last`).orderBy(sql`mrr_currency asc nulls last`))
+          .orderBy(mrrKey ? sql`mrr` : sql`mrr_major`, 'desc')
           .limit(limit)
           .execute()
       );

@@ -4,6 +4,7 @@ import type { Database } from '../db/schema.js';
 import { toMajor } from '../revenue/mrr.js';
 import { explainScore } from '../scoring/scoring.engine.js';
 import { createScoringRepo } from '../scoring/scoring.repo.js';
+import { convertedMrrSql } from '../currencies/currencies.repo.js';
 import { type CurrencyContext, createCurrencyReader, presentConversion } from '../currencies/currencies.service.js';
 import { splitChurn } from '../revenue/churn.js';
 import { dayOf } from '../revenue/exchange-rates.js';
@@ -89,6 +90,7 @@ export function createDashboardService(deps: { db: Kysely<Database>; now?: () =>
       const d7 = new Date(now.getTime() - 7 * DAY);
       const d30 = new Date(now.getTime() - 30 * DAY);
       const { orgId } = ctx;
+      const pendingMoney = currencies.context(orgId, now.getTime());
       const [scores, s7, s30, c7, c30, mrrNow, m7, m30, mostAtRisk, drops, config, money] = await Promise.all([
         repo.currentScores(orgId),
         repo.scoresAt(orgId, d7),
@@ -98,10 +100,17 @@ export function createDashboardService(deps: { db: Kysely<Database>; now?: () =>
         repo.mrrAt(orgId, now),
         repo.mrrAt(orgId, d7),
         repo.mrrAt(orgId, d30),
-        repo.mostAtRisk(orgId, 10),
+        // Equal scores are ordered by revenue: converted to the reporting currency when amounts are in several.
+        pendingMoney.then(async (m) =>
+          repo.mostAtRisk(
+            orgId,
+            10,
+            (await currencies.mixesCurrencies(orgId, m)) ? convertedMrrSql(m.reporting.currency!, m.factors()) : null,
+          ),
+        ),
         repo.biggestDrops(orgId, d30, 10),
         scoring.config(orgId),
-        currencies.context(orgId, now.getTime()),
+        pendingMoney,
       ]);
       const reporting = money.reporting.currency;
       const [mrrHeadline, churnSplit] = await Promise.all([headline(orgId, money, mrrNow, m7, m30), churn(orgId, money, now)]);
