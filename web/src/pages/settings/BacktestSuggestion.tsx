@@ -47,7 +47,12 @@ function Weights({ s }: { s: Suggestion }) {
           <tr key={f}>
             <th scope="row" className="pr-4 text-left font-normal">
               {FACTOR_LABELS[f]}
-              {!s.fitted.includes(f) && <span className="block text-xs text-slate-600">No data in the history: kept as it is.</span>}
+              {!s.fitted.includes(f) && (
+                // Its weight is the current one on the suggestion's scale, so the number and its share may differ.
+                <span className="block text-xs text-slate-600">
+                  Not fitted: the replayed history has no data for it. Its weight is carried over, on the suggestion’s scale.
+                </span>
+              )}
             </th>
             <td className="pr-4 text-right tabular-nums">
               {s.current.weights[f]} <span className="text-slate-600">({pct(share(s.current, f))})</span>
