@@ -17,6 +17,7 @@ import * as m0015 from './migrations/0015_trials.js';
 import * as m0016 from './migrations/0016_score_reconstruction.js';
 import * as m0017 from './migrations/0017_paid_invoice_evidence.js';
 import * as m0018 from './migrations/0018_score_updates_in_place.js';
+import * as m0019 from './migrations/0019_usage_ingest_speed.js';
 
 // Forward-only: a landed migration is never edited; a change is a new numbered file added here.
 const migrations: Record<string, Migration> = {
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   '0016_score_reconstruction': m0016,
   '0017_paid_invoice_evidence': m0017,
   '0018_score_updates_in_place': m0018,
+  '0019_usage_ingest_speed': m0019,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
