@@ -129,6 +129,17 @@ export class E2eApp {
     }
   }
 
+  /** One SQL statement against the app's database (to check what was stored, or to move a moment into the past). */
+  async query<T extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<T[]> {
+    const client = new pg.Client({ connectionString: this.database.url });
+    await client.connect();
+    try {
+      return (await client.query<T>(text, params)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+
   async api<T>(page: Page, path: string): Promise<T> {
     return (await (await page.request.get(`${this.base}/api/v1${path}`)).json()) as T;
   }

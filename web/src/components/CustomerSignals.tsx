@@ -1,85 +1,18 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
-import { errorMessage, get, post } from '../lib/api';
+import { useQuery } from '@tanstack/react-query';
+import { get } from '../lib/api';
+import { isAdmin, useMe } from '../lib/session';
+import { date } from '../lib/format';
 import type { CustomerSentiment, Tickets } from '../lib/usage-types';
-import { Button, FormError } from './forms';
+import { CustomerOwner } from './CustomerOwner';
+import { RATINGS, SentimentForm } from './SentimentForm';
 import { Card, Loaded } from './states';
+import { When } from './When';
 
-const RATINGS = [
-  [1, 'About to leave'],
-  [2, 'Unhappy'],
-  [3, 'Neutral'],
-  [4, 'Happy'],
-  [5, 'Delighted'],
-] as const;
-const day = (iso: string) => new Date(iso).toLocaleDateString();
-
-function SentimentForm({ customerId, defaultDays }: { customerId: string; defaultDays: number }) {
-  const client = useQueryClient();
-  const [rating, setRating] = useState(3);
-  const [note, setNote] = useState('');
-  const [days, setDays] = useState(defaultDays);
-  const save = useMutation({
-    mutationFn: () => post<CustomerSentiment>(`/customers/${customerId}/sentiment`, { rating, note, expiresInDays: days }),
-    onSuccess: async (next) => {
-      setNote('');
-      client.setQueryData(['customer', customerId, 'sentiment'], next);
-      // The score follows in a moment.
-      setTimeout(() => void client.invalidateQueries({ queryKey: ['customer', customerId] }), 1500);
-    },
-  });
-  return (
-    <form
-      className="space-y-3"
-      onSubmit={(e) => {
-        e.preventDefault();
-        save.mutate();
-      }}
-    >
-      <fieldset className="flex flex-wrap gap-2">
-        <legend className="mb-1 text-sm font-medium text-slate-800">How is this customer, in your judgment?</legend>
-        {RATINGS.map(([value, label]) => (
-          <label
-            key={value}
-            className={`cursor-pointer rounded-md border px-2 py-1 text-sm ${rating === value ? 'border-indigo-600 bg-indigo-50' : 'border-slate-300'}`}
-          >
-            <input type="radio" name="rating" className="sr-only" checked={rating === value} onChange={() => setRating(value)} />
-            {value} · {label}
-          </label>
-        ))}
-      </fieldset>
-      <label className="block space-y-1 text-sm">
-        <span className="font-medium text-slate-800">Note</span>
-        <textarea
-          value={note}
-          onChange={(e) => setNote(e.target.value)}
-          maxLength={2000}
-          rows={2}
-          className="block w-full rounded-md border border-slate-300 px-3 py-2"
-        />
-      </label>
-      <label className="flex items-center gap-2 text-sm">
-        <span>Counts for</span>
-        <input
-          type="number"
-          min={1}
-          max={365}
-          value={days}
-          onChange={(e) => setDays(Number(e.target.value))}
-          className="w-20 rounded-md border border-slate-300 px-2 py-1"
-        />
-        <span>days</span>
-      </label>
-      <FormError>{save.error ? errorMessage(save.error) : null}</FormError>
-      <Button type="submit" disabled={save.isPending}>
-        Record sentiment
-      </Button>
-    </form>
-  );
-}
+const day = (iso: string) => date(iso);
 
 /** The team's sentiment (with its expiry, and who may record one) and the customer's support tickets. */
 export function CustomerSignals({ customerId }: { customerId: string }) {
+  const admin = isAdmin(useMe().data);
   const sentiment = useQuery({
     queryKey: ['customer', customerId, 'sentiment'],
     queryFn: () => get<CustomerSentiment>(`/customers/${customerId}/sentiment`),
@@ -94,17 +27,24 @@ export function CustomerSignals({ customerId }: { customerId: string }) {
         <Loaded query={sentiment}>
           {(s) => (
             <div className="space-y-3 text-sm">
-              <p className="text-slate-600">Owner: {s.owner ? `${s.owner.name} (${s.owner.email})` : 'nobody assigned'}</p>
+              <CustomerOwner customerId={customerId} sentiment={s} admin={admin} />
               {s.current ? (
                 <div
-                  className={`rounded-md border p-3 ${s.current.expired ? 'border-slate-200 bg-slate-50 text-slate-500' : 'border-indigo-200 bg-indigo-50'}`}
+                  className={`rounded-md border p-3 ${s.current.expired ? 'border-slate-200 bg-slate-50 text-slate-600' : 'border-indigo-200 bg-indigo-50'}`}
                 >
-                  <p className="font-medium">
-                    {s.current.rating}/5 · {RATINGS[s.current.rating - 1]?.[1]}
-                    {s.current.by.name ? ` — ${s.current.by.name}` : ''}, {day(s.current.createdAt)}
+                  <p className="flex flex-wrap items-center justify-between gap-2">
+                    <span className="font-medium">
+                      {s.current.rating}/5 · {RATINGS[s.current.rating - 1]?.[1]}
+                    </span>
+                    <span
+                      className={`rounded-full px-2 py-0.5 text-xs font-medium ${s.current.expired ? 'bg-slate-200 text-slate-700' : 'bg-emerald-100 text-emerald-800'}`}
+                    >
+                      {s.current.expired ? 'Expired: not counted' : 'Counts in the score'}
+                    </span>
                   </p>
-                  {s.current.note && <p className="mt-1">“{s.current.note}”</p>}
+                  {s.current.note && <p className="mt-1 break-words">“{s.current.note}”</p>}
                   <p className="mt-1 text-xs">
+                    {s.current.by.name ?? 'Someone who has left'}, <When at={s.current.createdAt} />.{' '}
                     {s.current.expired
                       ? `Expired on ${day(s.current.expiresAt)}: it no longer counts in the score.`
                       : `Counts in the score until ${day(s.current.expiresAt)}.`}
@@ -116,7 +56,9 @@ export function CustomerSignals({ customerId }: { customerId: string }) {
               {s.canRecord ? (
                 <SentimentForm customerId={customerId} defaultDays={s.defaultDays} />
               ) : (
-                <p className="text-xs text-slate-500">Admins and the customer’s owner can record a sentiment.</p>
+                <p className="text-xs text-slate-600">
+                  Only admins and the customer’s owner{s.owner ? ` (${s.owner.name})` : ''} can record a sentiment.
+                </p>
               )}
               {s.history.length > 1 && (
                 <details>
@@ -125,6 +67,7 @@ export function CustomerSignals({ customerId }: { customerId: string }) {
                     {s.history.slice(1).map((h) => (
                       <li key={h.id}>
                         {day(h.createdAt)}: {h.rating}/5{h.note ? ` — ${h.note}` : ''}
+                        {h.expired ? ' (expired)' : ''}
                       </li>
                     ))}
                   </ul>

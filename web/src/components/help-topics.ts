@@ -84,6 +84,25 @@ export const HELP_TOPICS: HelpTopic[] = [
     link: { to: '/settings/scoring', label: 'Open Settings → Scoring' },
   },
   {
+    id: 'usage-data',
+    title: 'Sending product usage and support tickets (Segment)',
+    points: [
+      'Point Segment’s or RudderStack’s server library at PulseScore by changing only its host; the write key is any organization API key (Settings → API keys), sent as the basic-authentication user name.',
+      'A group maps to a customer by its stripe_customer_id trait (or the rule chosen under Settings → Data sources). Groups and users that match no customer are listed there: map them by hand and their waiting events count.',
+      'Support tickets: track Ticket Opened and Ticket Solved with ticket_id and priority, send them to POST /api/v1/support/tickets, or import a CSV (one bad row imports nothing; the errors are listed and downloadable).',
+    ],
+    link: { to: '/settings/data-sources', label: 'Open Settings → Data sources' },
+  },
+  {
+    id: 'sentiment',
+    title: 'Recording how a customer feels (CSM sentiment)',
+    points: [
+      'On a customer’s page, admins and the customer’s owner record a 1–5 sentiment with a note. It counts in the score until it expires (30 days unless chosen otherwise), then shows as expired and stops counting.',
+      'Admins choose the owner on the same card, from the team’s members.',
+    ],
+    link: { to: '/customers', label: 'Open Customers' },
+  },
+  {
     id: 'disconnect',
     title: 'Disconnecting Stripe',
     points: [
