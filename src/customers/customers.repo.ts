@@ -82,7 +82,8 @@ export function createCustomersRepo(db: Kysely<Tables>) {
       const pattern = `%${escapeLike(filter.q)}%`;
       // The same expression as the search index (with the organization and the risk level), so that a search over
       // 100k customers stays fast.
-      q = q.where(sql<SqlBool>`(coalesce(name, '') || ' ' || coalesce(email, '')) ilike ${pattern}`);
+      // A Stripe customer id ("cus_…") finds its customer too: exactly, through the (org_id, external_id) key.
+      q = q.where(sql<SqlBool>`((coalesce(name, '') || ' ' || coalesce(email, '')) ilike ${pattern} or external_id = ${filter.q.trim()})`);
     }
     if (filter.state && filter.state.length > 0) q = q.where('lifecycle_state', 'in', filter.state);
     if (filter.risk && filter.risk.length > 0) {

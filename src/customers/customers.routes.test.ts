@@ -123,6 +123,19 @@ describe('GET /customers', () => {
     );
   });
 
+  it('finds a customer by its Stripe id, exactly', async () => {
+    const sample = await db()
+      .selectFrom('customers')
+      .select(['id', 'external_id'])
+      .where('org_id', '=', owner.orgId)
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    const byId = await member.get(`/api/v1/customers?q=${encodeURIComponent(` ${sample.external_id} `)}`);
+    expect(byId.body.customers.map((c: Row) => c.id)).toEqual([sample.id]);
+    // Part of an id is no match (ids are not words), nor another organization's id.
+    expect((await member.get(`/api/v1/customers?q=${encodeURIComponent(sample.external_id.slice(0, -2))}x`)).body.total).toBe(0);
+  });
+
   it('answers bad parameters with a clear 400', async () => {
     for (const query of ['pageSize=0', 'pageSize=1000', 'page=-1', 'risk=purple', 'sort=age', 'order=sideways', 'unknown=1']) {
       const res = await member.get(`/api/v1/customers?${query}`);

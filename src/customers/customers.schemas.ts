@@ -38,7 +38,12 @@ const stateList = z
   .transform((s) => [...new Set(stateParts(s))] as (typeof LIFECYCLE_STATES)[number][]);
 
 export const customerFilterQuery = z.strictObject({
-  q: z.string().trim().max(200).optional().describe('Search in name and email'),
+  q: z
+    .string()
+    .trim()
+    .max(200)
+    .optional()
+    .describe('Search in name and email (case-insensitive, anywhere), or a Stripe customer id (exact)'),
   risk: riskList.optional().describe('Comma-separated risk levels: green, yellow, red, none (no score)'),
   state: stateList.optional().describe(`Comma-separated lifecycle states: ${LIFECYCLE_STATES.join(', ')}`),
   sort: z

@@ -143,13 +143,20 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
  * explanation then stays true however old it is, and does not change (nor need rewriting) every day.
  */
 const DAYS_SINCE = /\{\{days_since:(-?[\d.]+)\}\}/g;
+/** "… {{days_since:t}} ago": said "today" and "yesterday" for the first two days (never "0 days ago"). */
+const DAYS_AGO = /\{\{days_since:(-?[\d.]+)\}\} ago/g;
 const DAYS_UNTIL = /\{\{days_until:(-?[\d.]+)\}\}/g;
 const daysSince = (at: number) => `{{days_since:${at}}}`;
 
 /** A factor's or score's sentence as of `now` (unix seconds). */
 export function renderSentence(text: string, now: number): string {
+  const days = (at: string) => Math.floor(Math.max(0, now - Number(at)) / DAY);
   return text
-    .replace(DAYS_SINCE, (_, at: string) => plural(Math.floor(Math.max(0, now - Number(at)) / DAY), 'day'))
+    .replace(DAYS_AGO, (_, at: string) => {
+      const n = days(at);
+      return n === 0 ? 'today' : n === 1 ? 'yesterday' : `${plural(n, 'day')} ago`;
+    })
+    .replace(DAYS_SINCE, (_, at: string) => plural(days(at), 'day'))
     .replace(DAYS_UNTIL, (_, at: string) => plural(Math.ceil(Math.max(0, Number(at) - now) / DAY), 'day'));
 }
 

@@ -133,9 +133,9 @@ describe('sentiment factor', () => {
     const f = sentimentFactor(s, NOW);
     expect(valueOf(f)).toBe(0.25);
     expect('explanation' in f && renderSentence(f.explanation, NOW)).toBe(
-      'CSM sentiment 2/5 from Ana 3 days ago: “Champion left; new VP unconvinced” (counts until 2027-02-11).',
+      'CSM sentiment 2/5 from Ana 3 days ago: “Champion left; new VP unconvinced” (counts until Feb 11, 2027).',
     );
-    expect(sentimentFactor(s, s.expiresAt)).toEqual({ reason: 'the CSM sentiment of 2027-01-12 (2/5) expired on 2027-02-11' });
+    expect(sentimentFactor(s, s.expiresAt)).toEqual({ reason: 'the CSM sentiment of Jan 12, 2027 (2/5) expired on Feb 11, 2027' });
     expect(sentimentFactor(null, NOW)).toEqual({ reason: 'no CSM sentiment recorded' });
   });
 

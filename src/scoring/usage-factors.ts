@@ -59,7 +59,9 @@ export interface CustomerSignals {
 const clamp01 = (x: number) => Math.min(1, Math.max(0, Number.isFinite(x) ? x : 0));
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const fmt = (n: number) => (n >= 100 ? String(Math.round(n)) : String(Math.round(n * 10) / 10));
-const isoDay = (unix: number) => new Date(unix * 1000).toISOString().slice(0, 10);
+/** A day as the app writes dates ("Dec 16, 2026"), in UTC like the rest of a score's sentences. */
+const isoDay = (unix: number) =>
+  new Date(unix * 1000).toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
 
 /**
  * How much of its usual level a measure kept: 1 at or above the baseline (a stable level does not weigh), then

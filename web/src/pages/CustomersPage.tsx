@@ -160,7 +160,7 @@ export function CustomersPage() {
                 type="search"
                 value={search}
                 onChange={(e) => setSearch(e.target.value)}
-                placeholder="Search name or email"
+                placeholder="Name, email or Stripe id"
                 className="w-full rounded-md border border-slate-300 px-3 py-2 text-sm sm:w-56"
               />
             </label>
