@@ -212,7 +212,9 @@ describe('Settings → Data sources and a customer’s signals, in the browser',
       ].join('\n'),
     );
     await card.getByText(/nothing was imported/).waitFor();
-    expect(await card.getByRole('table', { name: 'Rows with errors' }).innerText()).toMatch(/priority\s+blocker\s+must be one of/);
+    expect(await card.getByRole('table', { name: 'Rows with errors' }).innerText()).toMatch(
+      /priority\s+blocker\s+must be low, normal \(or medium\), high or urgent/,
+    );
     expect(await app.query(`select 1 from support_tickets where customer_id = $1 and external_id like 'OLD-%'`, [target.id])).toHaveLength(
       0,
     );

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { AppError } from '../core/errors.js';
 import type { Database } from '../db/schema.js';
-import { PRIORITIES, priorityOf, satisfactionOf, type TicketPatch } from '../tickets/ticket-convention.js';
+import { priorityOf, satisfactionOf, type TicketPatch } from '../tickets/ticket-convention.js';
 import { createTicketsRepo } from '../tickets/tickets.repo.js';
 import { type CsvError, CsvSyntaxError, parseCsv } from './csv.js';
 
@@ -120,7 +120,8 @@ export async function importCsv(
       if (status === 'solved' && solvedText === '') fail(line, 'solved_at', '', 'is required when status is solved');
       if (opened && solved && solved < opened) fail(line, 'solved_at', solvedText, 'is before opened_at');
       const priority = cells.priority ?? '';
-      if (priority !== '' && !priorityOf(priority)) fail(line, 'priority', priority, `must be one of ${PRIORITIES.join(', ')}`);
+      if (priority !== '' && !priorityOf(priority))
+        fail(line, 'priority', priority, 'must be low, normal (or medium), high or urgent (or critical, p1)');
       const satText = cells.satisfaction ?? '';
       const satisfaction = satText === '' ? null : satisfactionOf(satText);
       if (satText !== '' && satisfaction === null) fail(line, 'satisfaction', satText, 'must be good, bad, 0–1 or a 1–5 rating');
@@ -198,15 +199,17 @@ async function writeUsage(
   }
 }
 
+/** The rows with an error, and the errors when a row has several: "2 rows have errors (3 problems)". */
+function rejectedRows(r: ImportResult): string {
+  const rows = new Set(r.errors.map((e) => e.row)).size;
+  const problems = rows === r.errorCount ? '' : ` (${r.errorCount} problems)`;
+  return `${rows} ${rows === 1 ? 'row has an error' : 'rows have errors'}${problems}`;
+}
+
 export const importRejected = (r: ImportResult) =>
-  new AppError(
-    422,
-    'import_rejected',
-    `${r.errorCount} ${r.errorCount === 1 ? 'row has an error' : 'rows have errors'}; nothing was imported. Fix them and import the file again.`,
-    {
-      importId: r.id,
-      errorCount: r.errorCount,
-      errors: r.errors.slice(0, 50),
-      errorReportUrl: `/api/v1/data-sources/imports/${r.id}/errors.csv`,
-    },
-  );
+  new AppError(422, 'import_rejected', `${rejectedRows(r)}; nothing was imported. Fix them and import the file again.`, {
+    importId: r.id,
+    errorCount: r.errorCount,
+    errors: r.errors.slice(0, 50),
+    errorReportUrl: `/api/v1/data-sources/imports/${r.id}/errors.csv`,
+  });

@@ -136,6 +136,8 @@ describe('CSV imports', () => {
     expect(bad.status).toBe(422);
     expect(bad.body.error.code).toBe('import_rejected');
     expect(bad.body.error.details.errorCount).toBe(3);
+    // Rows, not errors: one row has two problems.
+    expect(bad.body.error.message).toBe('2 rows have errors (3 problems); nothing was imported. Fix them and import the file again.');
     expect(await eventsOf(id)).toBe(0);
     const report = await owner.client.get(bad.body.error.details.errorReportUrl);
     expect(report.status).toBe(200);
