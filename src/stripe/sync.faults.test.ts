@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import pg from 'pg';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../test/helpers/app.js';
 import { createStripeDataRepo } from './stripe-data.repo.js';
 import { initialCursors } from './sync.service.js';
@@ -8,11 +8,10 @@ import { emulatorTruth, ownerWithStripe, startStripeWorld, type StripeWorld, tru
 
 const worlds: StripeWorld[] = [];
 const children: ChildProcess[] = [];
-afterEach(() => {
+// Each test's processes, then its world, end with the test (worlds kept to the end of the file add up in connections).
+afterEach(async () => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-});
-afterAll(async () => {
-  for (const w of worlds) await w.close();
+  for (const w of worlds.splice(0)) await w.close();
 });
 
 async function world(options: Parameters<typeof startStripeWorld>[0]) {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import Stripe from 'stripe';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../../test/helpers/app.js';
 import { emulatorTruth, ownerWithStripe, startStripeWorld, type StripeWorld, waitForSync } from '../../test/helpers/stripe.js';
 import { createStripeDataRepo } from './stripe-data.repo.js';
@@ -12,8 +12,10 @@ import { createStripeDataRepo } from './stripe-data.repo.js';
  */
 
 const worlds: StripeWorld[] = [];
-afterAll(async () => {
-  for (const w of worlds) await w.close();
+// Each test's world (a PulseScore with its pools, and an emulator) ends with its test: kept to the end of the
+// file, five of them held more connections than an embedded PostgreSQL allows.
+afterEach(async () => {
+  for (const w of worlds.splice(0)) await w.close();
 });
 
 async function world(customers: number) {
