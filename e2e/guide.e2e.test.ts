@@ -76,9 +76,13 @@ describe('the Stripe integration guide, in the browser', () => {
       expect(title).toMatch(/\d{4}/);
     }
     // Sortable headers say how they sort.
+    // Each click once the list it asked for has arrived (as a reader does); a loaded CI machine once lost a second
+    // click that came while the first one's list was still loading — noted on the issue, not understood yet.
+    const mrrList = page.waitForResponse((res) => /\/api\/v1\/customers\?sort=mrr&/.test(res.url()), { timeout: 60_000 });
     await table.getByRole('button', { name: 'MRR' }).click();
     await page.waitForURL((url) => url.searchParams.get('sort') === 'mrr');
     await eventually(() => table.locator('th[aria-sort]').getAttribute('aria-sort')).toBe('descending');
+    await mrrList;
     await table.getByRole('button', { name: 'MRR' }).click();
     await eventually(() => table.locator('th[aria-sort]').getAttribute('aria-sort')).toBe('ascending');
     expect(await table.locator('th[aria-sort]').count()).toBe(1);
