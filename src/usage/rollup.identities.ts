@@ -26,10 +26,12 @@ const recordset = (r: unknown[]) =>
 /**
  * Identities seen in a chunk of events. Those that identify or group calls describe are upserted with their traits
  * merged (in event order); those only seen in tracks are added when new (a busy account's every track must not
- * rewrite its row). New and described ones are then matched under the organization's rule. Which customer each
- * event belongs to is read afterwards, in SQL, by the statement that rolls the chunk up (rollup.repo.ts).
+ * rewrite its row), except that a user first seen without a group takes the group of its first grouped track (an
+ * `identify` often comes before any `context.groupId`, and may be rolled up in an earlier chunk). New and described ones are then matched under the organization's rule. Which customer each
+ * event belongs to is read afterwards, in SQL, by the statement that rolls the chunk up (rollup.repo.ts). Returns
+ * the customers whose tickets a new match moved.
  */
-export async function upsertIdentities(trx: Kysely<Database>, orgId: string, events: IdentityEvent[]): Promise<void> {
+export async function upsertIdentities(trx: Kysely<Database>, orgId: string, events: IdentityEvent[]): Promise<string[]> {
   const groups = new Map<string, Seen>();
   const users = new Map<string, Seen>();
   const seen = (map: Map<string, Seen>, key: string, e: IdentityEvent) => {
@@ -94,12 +96,12 @@ export async function upsertIdentities(trx: Kysely<Database>, orgId: string, eve
       : sql<UserIdentity>`
           insert into usage_users (org_id, user_key, traits, group_id, email, last_seen_at)
           select ${orgId}, x.key, x.traits, x.group_id, x.email, x.last from ${recordset(onlySeen.users)}
-          on conflict (org_id, user_key) do nothing
+          on conflict (org_id, user_key) do update set group_id = excluded.group_id
+            where usage_users.group_id is null and excluded.group_id is not null
           returning user_key, group_id, email, customer_id, matched_by, traits`.execute(trx),
   ]);
   const newOrDescribed = { groups: [...g1.rows, ...g2.rows], users: [...u1.rows, ...u2.rows] };
-  if (newOrDescribed.groups.length + newOrDescribed.users.length > 0) {
-    const settings = await createUsageRepo(trx).settings(orgId);
-    await matchIdentities(trx, orgId, settings, newOrDescribed.groups, newOrDescribed.users);
-  }
+  if (newOrDescribed.groups.length + newOrDescribed.users.length === 0) return [];
+  const settings = await createUsageRepo(trx).settings(orgId);
+  return (await matchIdentities(trx, orgId, settings, newOrDescribed.groups, newOrDescribed.users)).ticketCustomers;
 }

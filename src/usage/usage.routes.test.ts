@@ -116,12 +116,73 @@ describe('matching groups and users to customers', () => {
     ]);
   });
 
+  it('gives a user identified before its first grouped event that group, and its customer', async () => {
+    const c = await org();
+    const acme = await customer(c.owner.orgId, 'cus_u1', 'ap@acme-u.test');
+    await send(c.key, [
+      { type: 'group', userId: 'boss', groupId: 'g-acme', traits: { stripe_customer_id: 'cus_u1' }, messageId: 'u1' },
+      { type: 'identify', userId: 'late', traits: { email: 'late@gmail.com' }, messageId: 'u2' },
+    ]);
+    await waitFor(rolled(c.owner.orgId));
+    expect((await c.owner.client.get('/api/v1/data-sources/unmatched')).body.users).toMatchObject([{ userKey: 'late', groupId: null }]);
+    // Its first track in the group's context arrives in a later chunk: the user joins the group and its customer.
+    await send(c.key, [{ type: 'track', userId: 'late', event: 'Login', messageId: 'u3', context: { groupId: 'g-acme' } }]);
+    await waitFor(async () => (await eventsOf(acme)) === 1);
+    await waitFor(rolled(c.owner.orgId));
+    expect((await c.owner.client.get('/api/v1/data-sources/unmatched')).body).toEqual({ groups: [], users: [] });
+  });
+
   it('keeps organizations apart: another organization maps nothing of this one', async () => {
     const b = await org();
     const theirs = await customer(b.owner.orgId, 'cus_b1', 'x@b.test');
     const res = await a.owner.client.request('PUT', '/api/v1/data-sources/users/joe/customer', { customerId: theirs });
     expect(res.status).toBe(404);
     expect((await b.owner.client.request('PUT', '/api/v1/data-sources/users/joe/customer', { customerId: theirs })).status).toBe(404);
+  });
+});
+
+describe('support tickets reaching every score they change', () => {
+  const supportOf = async (owner: SignedUpUser, id: string) => {
+    const body = (await owner.client.get(`/api/v1/customers/${id}`)).body;
+    const f = body.score?.factors?.find((x: { name: string }) => x.name === 'support')?.explanation as string | undefined;
+    return f ?? (body.score?.absent?.find((x: { name: string }) => x.name === 'support')?.reason as string | undefined) ?? null;
+  };
+
+  it('re-scores every customer on the organization’s first ticket: support is connected for all of them', async () => {
+    const { owner } = await org();
+    const first = await customer(owner.orgId, 'cus_t1', 'a@one.test');
+    const other = await customer(owner.orgId, 'cus_t2', 'b@two.test');
+    expect((await owner.client.post('/api/v1/scoring/recalculate', {})).status).toBeLessThan(300);
+    await waitFor(async () => (await supportOf(owner, other)) === 'no support data source connected');
+    const sent = await owner.client.post('/api/v1/support/tickets', { ticketId: 'T-1', customer: 'cus_t1', status: 'open' });
+    expect(sent.status).toBe(201);
+    await waitFor(async () => /^1 open ticket/.test((await supportOf(owner, first)) ?? ''));
+    await waitFor(async () => /^No open tickets/.test((await supportOf(owner, other)) ?? ''));
+  });
+
+  it('attaches the tickets of a group mapped by hand, and re-scores the customer, when its only events are tickets', async () => {
+    const { owner, key } = await org();
+    const acme = await customer(owner.orgId, 'cus_t3', 'a@three.test');
+    // The organization already has support data: only the mapped customer's score should change.
+    await owner.client.post('/api/v1/support/tickets', { ticketId: 'T-0', customer: 'cus_t3', status: 'solved' });
+    await send(key, [
+      {
+        type: 'track',
+        userId: 'x1',
+        event: 'Ticket Opened',
+        messageId: 'tk1',
+        context: { groupId: 'g-tickets' },
+        properties: { ticket_id: 'T-9', priority: 'urgent' },
+      },
+    ]);
+    await waitFor(rolled(owner.orgId));
+    await waitFor(async () => /^No open tickets/.test((await supportOf(owner, acme)) ?? ''));
+    expect((await owner.client.get('/api/v1/data-sources/unmatched')).body.groups).toMatchObject([{ groupId: 'g-tickets' }]);
+    const mapped = await owner.client.request('PUT', '/api/v1/data-sources/groups/g-tickets/customer', { customerId: acme });
+    expect(mapped.status).toBe(200);
+    const tickets = (await owner.client.get(`/api/v1/customers/${acme}/tickets`)).body;
+    expect(JSON.stringify(tickets)).toContain('T-9');
+    await waitFor(async () => /urgent/.test((await supportOf(owner, acme)) ?? ''));
   });
 });
 
