@@ -139,7 +139,9 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
   const backtest = createBacktestService({ db, logger });
   // Usage, tickets and sentiment: the customers whose data changed are re-scored right away.
   const rescoreSome = async (orgId: string, ids: string[]) => void (await scoring.rescoreCustomers(orgId, ids, 'usage'));
-  const rollup = createRollupService({ db, logger, onRolledUp: rescoreSome });
+  // An organization's first ticket changes every customer's support factor (from absent to "no open tickets").
+  const rescoreAll = async (orgId: string) => void (await enqueue(db, rescoreJob, { orgId, reason: 'usage' }));
+  const rollup = createRollupService({ db, logger, onRolledUp: rescoreSome, onSupportConnected: rescoreAll });
   const ingest = createIngestService({ db, apiKeys });
   // Demo mode (the bundled emulator): once synced, the demo business sends its product usage and tickets too.
   const demoBusiness = config.stripe.demoMode && config.stripe.secretKey !== undefined;
@@ -234,8 +236,8 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
         currencies: createCurrenciesService({ db }),
         alerts,
         ingest,
-        usage: createUsageService({ db, appUrl: config.appUrl, onCustomersChanged: rescoreSome }),
-        tickets: createTicketsService({ db, onCustomerChanged: (orgId, id) => rescoreSome(orgId, [id]) }),
+        usage: createUsageService({ db, appUrl: config.appUrl, onCustomersChanged: rescoreSome, onSupportConnected: rescoreAll }),
+        tickets: createTicketsService({ db, onCustomerChanged: (orgId, id) => rescoreSome(orgId, [id]), onSupportConnected: rescoreAll }),
         backtest,
         backtestSuggestion: createBacktestSuggestionService({ db }),
         sentiment: createSentimentService({ db, onCustomerChanged: (orgId, id) => rescoreSome(orgId, [id]) }),

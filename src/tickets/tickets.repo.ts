@@ -8,8 +8,16 @@ export type TicketSource = 'segment' | 'api' | 'csv';
  * Writes what events, the API or an import say about tickets: a ticket is one row per organization and ticket id.
  * A solved time wins over an older opening (events may arrive out of order); a later opening reopens it.
  */
-export async function upsertTickets(db: Kysely<Database>, orgId: string, patches: TicketPatch[], source: TicketSource): Promise<number> {
-  if (patches.length === 0) return 0;
+export async function upsertTickets(
+  db: Kysely<Database>,
+  orgId: string,
+  patches: TicketPatch[],
+  source: TicketSource,
+): Promise<{ written: number; firstOfOrganization: boolean }> {
+  if (patches.length === 0) return { written: 0, firstOfOrganization: false };
+  // An organization's first ticket connects support for all its customers ("no open tickets" where it said "no
+  // support data source connected"): the caller re-scores the whole organization then.
+  const before = await db.selectFrom('support_tickets').select('id').where('org_id', '=', orgId).limit(1).executeTakeFirst();
   // One patch per ticket: the statement below may touch a row once.
   const merged = new Map<string, TicketPatch>();
   for (const p of [...patches].sort((a, b) => Date.parse(a.solvedAt ?? a.openedAt) - Date.parse(b.solvedAt ?? b.openedAt))) {
@@ -72,7 +80,8 @@ export async function upsertTickets(db: Kysely<Database>, orgId: string, patches
       returning 1
     )
     select (select count(*) from up)::int + (select count(*) from ins)::int as n`.execute(db);
-  return result.rows[0]?.n ?? 0;
+  const written = result.rows[0]?.n ?? 0;
+  return { written, firstOfOrganization: before === undefined && written > 0 };
 }
 
 export function createTicketsRepo(db: Kysely<Database>) {

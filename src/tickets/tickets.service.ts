@@ -11,6 +11,8 @@ export interface TicketsDeps {
   now?: () => number;
   /** A customer's tickets changed: re-score it. */
   onCustomerChanged?: (orgId: string, customerId: string) => Promise<void>;
+  /** The organization's first ticket: every customer's support factor changes (re-score them all). */
+  onSupportConnected?: (orgId: string) => Promise<void>;
 }
 
 export interface TicketInput {
@@ -63,7 +65,7 @@ export function createTicketsService(deps: TicketsDeps) {
       if (solvedAt && solvedAt < openedAt) throw new AppError(422, 'invalid_ticket', 'solvedAt is before openedAt.');
       if (input.status === 'open' && input.solvedAt)
         throw new AppError(422, 'invalid_ticket', 'solvedAt is only for a solved ticket (status: solved).');
-      await repo.upsert(
+      const { firstOfOrganization } = await repo.upsert(
         ctx.orgId,
         [
           {
@@ -80,7 +82,8 @@ export function createTicketsService(deps: TicketsDeps) {
         ],
         'api',
       );
-      await deps.onCustomerChanged?.(ctx.orgId, customer);
+      if (firstOfOrganization && deps.onSupportConnected) await deps.onSupportConnected(ctx.orgId);
+      else await deps.onCustomerChanged?.(ctx.orgId, customer);
       const row = await deps.db
         .selectFrom('support_tickets')
         .select(['id', 'external_id', 'subject', 'priority', 'status', 'opened_at', 'solved_at', 'satisfaction', 'source'])

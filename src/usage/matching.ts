@@ -117,7 +117,7 @@ async function lookups(
 
 /**
  * Matches groups and users under the organization's rule and writes what changed. Returns the group ids and user
- * keys whose customer changed, so that their waiting events and tickets can be attributed.
+ * keys whose customer changed (their waiting events are reopened) and the customers whose tickets moved.
  */
 export async function matchIdentities(
   db: Kysely<Database>,
@@ -125,7 +125,7 @@ export async function matchIdentities(
   settings: MatchSettings,
   groups: GroupIdentity[],
   users: UserIdentity[],
-): Promise<{ groups: string[]; users: string[] }> {
+): Promise<{ groups: string[]; users: string[]; ticketCustomers: string[] }> {
   const autoGroups = groups.filter((g) => g.matched_by !== 'manual');
   const autoUsers = users.filter((u) => u.matched_by !== 'manual');
   const stripeIds = new Set<string>();
@@ -221,27 +221,34 @@ export async function matchIdentities(
       returning u.user_key`.execute(db);
     result.users.push(...followers.rows.map((r) => r.user_key));
   }
-  await reopenWaiting(db, orgId, result);
-  return result;
+  return { ...result, ticketCustomers: await reopenWaiting(db, orgId, result) };
 }
 
 /**
- * Events and tickets that were waiting for a match of these groups or users go back to the rollup (which
- * attributes them), and tickets without a customer get theirs.
+ * Events that were waiting for a match of these groups or users go back to the rollup (which attributes them), and
+ * their tickets follow the identity's customer. Returns the customers whose tickets changed (the old and the new
+ * one): ticket events are not waiting events, so the rollup would not re-score them.
  */
-export async function reopenWaiting(db: Kysely<Database>, orgId: string, changed: { groups: string[]; users: string[] }): Promise<void> {
+export async function reopenWaiting(
+  db: Kysely<Database>,
+  orgId: string,
+  changed: { groups: string[]; users: string[] },
+): Promise<string[]> {
   const { groups, users } = changed;
-  if (groups.length === 0 && users.length === 0) return;
+  if (groups.length === 0 && users.length === 0) return [];
   await sql`
     update usage_events set state = 0
     where org_id = ${orgId} and state = 2
       and (group_id = any(${groups}) or coalesce(user_id, anonymous_id) = any(${users}))`.execute(db);
-  await sql`
+  const moved = await sql<{ before: string | null; after: string }>`
     update support_tickets t set customer_id = coalesce(g.customer_id, u.customer_id), updated_at = now()
     from support_tickets s
       left join usage_groups g on g.org_id = s.org_id and g.group_id = s.group_id
       left join usage_users u on u.org_id = s.org_id and u.user_key = s.user_key
-    where t.id = s.id and s.org_id = ${orgId} and s.customer_id is null
+    where t.id = s.id and s.org_id = ${orgId}
       and (s.group_id = any(${groups}) or s.user_key = any(${users}))
-      and coalesce(g.customer_id, u.customer_id) is not null`.execute(db);
+      and coalesce(g.customer_id, u.customer_id) is not null
+      and s.customer_id is distinct from coalesce(g.customer_id, u.customer_id)
+    returning s.customer_id as before, t.customer_id as after`.execute(db);
+  return [...new Set(moved.rows.flatMap((r) => (r.before ? [r.before, r.after] : [r.after])))];
 }

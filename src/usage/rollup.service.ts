@@ -18,15 +18,20 @@ export interface RollupDeps {
   logger: AppLogger;
   /** Called once a drain is done, with the customers whose rollups or tickets changed (to re-score them). */
   onRolledUp?: (orgId: string, customerIds: string[]) => Promise<void>;
+  /** Called instead when a drain brought an organization its first support ticket (every customer's score changes). */
+  onSupportConnected?: (orgId: string) => Promise<void>;
 }
 
 export function createRollupService(deps: RollupDeps) {
   const { db, logger } = deps;
 
-  /** The tickets that ticket events of a chunk open or solve (with the customer each event belongs to). */
-  async function tickets(trx: Kysely<Database>, orgId: string, events: ClaimedEvent[]): Promise<void> {
+  /**
+   * The tickets that ticket events of a chunk open or solve (with the customer each event belongs to); true when
+   * they are the organization's first.
+   */
+  async function tickets(trx: Kysely<Database>, orgId: string, events: ClaimedEvent[]): Promise<boolean> {
     const ticketEvents = events.filter((e) => e.type === 'track' && isTicketEvent(e.event));
-    if (ticketEvents.length === 0) return;
+    if (ticketEvents.length === 0) return false;
     const customers = await customersOfEvents(
       trx,
       orgId,
@@ -45,11 +50,11 @@ export function createRollupService(deps: RollupDeps) {
       });
       if (t) patches.push(t);
     }
-    await upsertTickets(trx, orgId, patches, 'segment');
+    return (await upsertTickets(trx, orgId, patches, 'segment')).firstOfOrganization;
   }
 
   /** One chunk of pending events, in one transaction; returns how many were claimed. */
-  async function rollupChunk(touched: Map<string, Set<string>>): Promise<number> {
+  async function rollupChunk(touched: Map<string, Set<string>>, connected: Set<string>): Promise<number> {
     const today = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
     return db.transaction().execute(async (trx) => {
       const events = await claimPending(trx, CHUNK);
@@ -61,10 +66,11 @@ export function createRollupService(deps: RollupDeps) {
       }
       for (const [orgId, list] of byOrg) {
         // Identities first (upserted and matched), so that the rollup statement finds every event's customer.
-        await upsertIdentities(trx, orgId, list);
-        await tickets(trx, orgId, list);
+        const moved = await upsertIdentities(trx, orgId, list);
+        if (await tickets(trx, orgId, list)) connected.add(orgId);
         const changed = touched.get(orgId) ?? new Set<string>();
         touched.set(orgId, changed);
+        for (const id of moved) changed.add(id);
         const ids = list.map((e) => e.id);
         for (const id of await rollUpEvents(trx, orgId, ids, today)) changed.add(id);
       }
@@ -76,14 +82,18 @@ export function createRollupService(deps: RollupDeps) {
     /** Rolls up every pending event, then has the customers whose rollups changed re-scored. */
     async drain(signal?: AbortSignal): Promise<number> {
       const touched = new Map<string, Set<string>>();
+      const connected = new Set<string>();
       let total = 0;
       for (;;) {
-        const n = await rollupChunk(touched);
+        const n = await rollupChunk(touched, connected);
         total += n;
         if (n < CHUNK || signal?.aborted) break;
       }
       if (signal?.aborted) await enqueue(db, rollupJob, {});
-      for (const [orgId, ids] of touched) if (ids.size > 0) await deps.onRolledUp?.(orgId, [...ids]);
+      for (const [orgId, ids] of touched) {
+        if (connected.has(orgId) && deps.onSupportConnected) await deps.onSupportConnected(orgId);
+        else if (ids.size > 0) await deps.onRolledUp?.(orgId, [...ids]);
+      }
       if (total > 0) logger.debug({ events: total }, 'usage events rolled up');
       return total;
     },

@@ -50,6 +50,8 @@ export interface ImportResult {
   errorCount: number;
   errors: CsvError[];
   customers: string[];
+  /** The import brought the organization its first tickets. */
+  supportConnected: boolean;
 }
 
 export async function importCsv(
@@ -158,15 +160,16 @@ export async function importCsv(
   const customers = [...new Set([...usage.map((u) => u.customer_id), ...tickets.map((t) => t.customerId!)])];
   if (status === 'rejected') {
     const { id } = await record(db);
-    return { id, kind, status, rows: parsed.rows.length, errorCount: errors.length, errors, customers: [] };
+    return { id, kind, status, rows: parsed.rows.length, errorCount: errors.length, errors, customers: [], supportConnected: false };
   }
   // All or nothing: the rows and the record of the import in one transaction.
-  const id = await db.transaction().execute(async (trx) => {
+  const { id, supportConnected } = await db.transaction().execute(async (trx) => {
+    let first = false;
     if (kind === 'usage') await writeUsage(trx, orgId, usage);
-    else await createTicketsRepo(trx).upsert(orgId, tickets, 'csv');
-    return (await record(trx)).id;
+    else first = (await createTicketsRepo(trx).upsert(orgId, tickets, 'csv')).firstOfOrganization;
+    return { id: (await record(trx)).id, supportConnected: first };
   });
-  return { id, kind, status, rows: parsed.rows.length, errorCount: 0, errors: [], customers };
+  return { id, kind, status, rows: parsed.rows.length, errorCount: 0, errors: [], customers, supportConnected };
 }
 
 /** A usage row is the day's total for that customer and event: it replaces what was there. */

@@ -16,6 +16,8 @@ export interface UsageServiceDeps {
   now?: () => number;
   /** Customers whose usage or tickets changed outside the rollup (imports): re-score them. */
   onCustomersChanged?: (orgId: string, customerIds: string[]) => Promise<void>;
+  /** An import brought the organization its first tickets: every customer's support factor changes. */
+  onSupportConnected?: (orgId: string) => Promise<void>;
 }
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -59,14 +61,15 @@ export function createUsageService(deps: UsageServiceDeps) {
       }
       const before = await repo.settings(ctx.orgId);
       const settings = { ...input, metadataKey: input.matchBy === 'metadata' ? input.metadataKey : null };
-      await db.transaction().execute(async (trx) => {
+      const ticketCustomers = await db.transaction().execute(async (trx) => {
         await createUsageRepo(trx).saveSettings(ctx.orgId, settings, ctx.userId);
-        if (before.matchBy !== settings.matchBy || before.metadataKey !== settings.metadataKey) {
-          const { groups, users } = await createUsageRepo(trx).autoIdentities(ctx.orgId);
-          await matchIdentities(trx, ctx.orgId, settings, groups, users);
-          await enqueue(trx, rollupJob, {});
-        }
+        if (before.matchBy === settings.matchBy && before.metadataKey === settings.metadataKey) return [];
+        const { groups, users } = await createUsageRepo(trx).autoIdentities(ctx.orgId);
+        const matched = await matchIdentities(trx, ctx.orgId, settings, groups, users);
+        await enqueue(trx, rollupJob, {});
+        return matched.ticketCustomers;
       });
+      if (ticketCustomers.length > 0) await deps.onCustomersChanged?.(ctx.orgId, ticketCustomers);
       return overview(ctx);
     },
 
@@ -98,41 +101,45 @@ export function createUsageService(deps: UsageServiceDeps) {
     async map(ctx: OrgContext, kind: 'group' | 'user', key: string, customerId: string | null) {
       requireRole(ctx, 'admin', 'map usage data to customers');
       if (customerId !== null && !(await repo.customerExists(ctx.orgId, customerId))) throw notFound('Customer');
-      await db.transaction().execute(async (trx) => {
+      // Tickets move at once (their events are not waiting ones): those customers are re-scored after the commit.
+      const ticketCustomers = await db.transaction().execute(async (trx) => {
         const r = createUsageRepo(trx);
         const found = kind === 'group' ? await r.mapGroup(ctx.orgId, key, customerId) : await r.mapUser(ctx.orgId, key, customerId);
         if (!found) throw notFound(kind === 'group' ? 'Group' : 'User');
         if (customerId === null) {
           // Back to the automatic rule.
           const all = await r.autoIdentities(ctx.orgId);
-          await matchIdentities(
+          const matched = await matchIdentities(
             trx,
             ctx.orgId,
             await r.settings(ctx.orgId),
             all.groups.filter((g) => kind === 'group' && g.group_id === key),
             all.users.filter((u) => (kind === 'user' ? u.user_key === key : u.group_id === key)),
           );
-        } else {
-          // The group's users follow it (unless mapped by hand), and so do their waiting events.
-          const followers =
-            kind === 'group'
-              ? await trx
-                  .updateTable('usage_users')
-                  .set({ customer_id: customerId, matched_by: 'group' })
-                  .where('org_id', '=', ctx.orgId)
-                  .where('group_id', '=', key)
-                  .where((eb) => eb.or([eb('matched_by', 'is', null), eb('matched_by', '!=', 'manual')]))
-                  .returning('user_key')
-                  .execute()
-              : [];
-          await reopenWaiting(
-            trx,
-            ctx.orgId,
-            kind === 'group' ? { groups: [key], users: followers.map((f) => f.user_key) } : { groups: [], users: [key] },
-          );
+          await enqueue(trx, rollupJob, {});
+          return matched.ticketCustomers;
         }
+        // The group's users follow it (unless mapped by hand), and so do their waiting events.
+        const followers =
+          kind === 'group'
+            ? await trx
+                .updateTable('usage_users')
+                .set({ customer_id: customerId, matched_by: 'group' })
+                .where('org_id', '=', ctx.orgId)
+                .where('group_id', '=', key)
+                .where((eb) => eb.or([eb('matched_by', 'is', null), eb('matched_by', '!=', 'manual')]))
+                .returning('user_key')
+                .execute()
+            : [];
+        const moved = await reopenWaiting(
+          trx,
+          ctx.orgId,
+          kind === 'group' ? { groups: [key], users: followers.map((f) => f.user_key) } : { groups: [], users: [key] },
+        );
         await enqueue(trx, rollupJob, {});
+        return moved;
       });
+      if (ticketCustomers.length > 0) await deps.onCustomersChanged?.(ctx.orgId, ticketCustomers);
       return { kind, key, customerId };
     },
 
@@ -141,7 +148,8 @@ export function createUsageService(deps: UsageServiceDeps) {
       requireRole(ctx, 'admin', 'import data');
       const result = await importCsv(db, ctx.orgId, ctx.userId, kind, input, new Date(clock()));
       if (result.status === 'rejected') throw importRejected(result);
-      if (result.customers.length > 0) await deps.onCustomersChanged?.(ctx.orgId, result.customers);
+      if (result.supportConnected && deps.onSupportConnected) await deps.onSupportConnected(ctx.orgId);
+      else if (result.customers.length > 0) await deps.onCustomersChanged?.(ctx.orgId, result.customers);
       return { id: result.id, kind, status: result.status, rows: result.rows, customers: result.customers.length };
     },
 
