@@ -137,8 +137,16 @@ describe('Settings → Data sources and a customer’s signals, in the browser',
     await field.fill('.example');
     await field.press('Enter');
     await unmatched.getByText(/Several customers match “.example”/).waitFor();
-    await field.fill(target.name!);
+    // The field suggests customers as one types: pick one from the list (with the keyboard), then map.
+    await field.fill(target.name!.slice(0, -1));
+    const option = unmatched.getByRole('option', { name: new RegExp(target.name!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) });
+    await option.first().waitFor();
+    await screenshots(page, 'data-sources-suggestions');
+    const options = await unmatched.getByRole('option').allInnerTexts();
+    for (let i = 0; i <= options.findIndex((o) => o.startsWith(target.name!)); i++) await field.press('ArrowDown');
     await field.press('Enter');
+    expect(await field.inputValue()).toBe(target.name);
+    await unmatched.getByRole('button', { name: 'Map' }).first().click();
     await unmatched.getByText(`Group ws-acme is now mapped to ${target.name}: its events count for that customer.`).waitFor();
     await eventually(() => unmatched.getByText('Group Acme workspace').count()).toBe(0);
   }, 60_000);

@@ -1,45 +1,42 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Button, Field } from '../../components/forms';
+import { CustomerPicker, customerLabel, type PickedCustomer } from '../../components/CustomerPicker';
+import { Button } from '../../components/forms';
 import { Card, EmptyState, Loaded } from '../../components/states';
 import { When } from '../../components/When';
 import { ApiError, errorMessage, get, put } from '../../lib/api';
 import { plural } from '../../lib/format';
 import type { Unmatched } from '../../lib/usage-types';
 
-interface Found {
-  id: string;
-  name: string | null;
-  email: string | null;
-  externalId: string;
-}
-
-const nameOf = (c: Found) => c.name ?? c.email ?? c.externalId;
-
-/** Finds the one customer a search names, or says why it cannot. */
-async function findOne(search: string): Promise<Found> {
-  const found = await get<{ customers: Found[] }>(`/customers?q=${encodeURIComponent(search.trim())}&pageSize=6`);
-  const exact = found.customers.filter((c) => [c.name, c.email].some((v) => v?.toLowerCase() === search.trim().toLowerCase()));
+/** The one customer a typed text (not picked from the suggestions) names, or says why it cannot. */
+async function findOne(search: string): Promise<PickedCustomer> {
+  const found = await get<{ customers: PickedCustomer[] }>(`/customers?q=${encodeURIComponent(search.trim())}&pageSize=6`);
+  const exact = found.customers.filter((c) =>
+    [c.name, c.email, c.externalId].some((v) => v?.toLowerCase() === search.trim().toLowerCase()),
+  );
   if (exact.length === 1) return exact[0]!;
   if (found.customers.length === 1) return found.customers[0]!;
   if (found.customers.length === 0) throw new Error(`No customer matches “${search.trim()}”. Try part of its name or its email.`);
-  const some = found.customers.slice(0, 3).map(nameOf).join(', ');
+  const some = found.customers.slice(0, 3).map(customerLabel).join(', ');
   throw new Error(
-    `Several customers match “${search.trim()}” (${some}${found.customers.length > 3 ? ', …' : ''}). Type its full name or its email.`,
+    `Several customers match “${search.trim()}” (${some}${found.customers.length > 3 ? ', …' : ''}). Pick one from the suggestions.`,
   );
 }
 
 function MapTo({ kind, id, onMapped }: { kind: 'group' | 'user'; id: string; onMapped: (text: string) => void }) {
   const client = useQueryClient();
   const [search, setSearch] = useState('');
+  const [picked, setPicked] = useState<PickedCustomer | null>(null);
   const map = useMutation({
     mutationFn: async () => {
-      const customer = await findOne(search);
+      const customer = picked ?? (await findOne(search));
       await put(`/data-sources/${kind}s/${encodeURIComponent(id)}/customer`, { customerId: customer.id });
       return customer;
     },
     onSuccess: async (customer) => {
-      onMapped(`${kind === 'group' ? 'Group' : 'User'} ${id} is now mapped to ${nameOf(customer)}: its events count for that customer.`);
+      onMapped(
+        `${kind === 'group' ? 'Group' : 'User'} ${id} is now mapped to ${customerLabel(customer)}: its events count for that customer.`,
+      );
       await client.invalidateQueries({ queryKey: ['data-sources'] });
     },
   });
@@ -53,12 +50,20 @@ function MapTo({ kind, id, onMapped }: { kind: 'group' | 'user'; id: string; onM
       }}
     >
       <div className="min-w-0 flex-1 basis-48">
-        <Field
+        <CustomerPicker
           label={`Map ${kind} ${id} to customer`}
-          value={search}
-          onChange={(e) => setSearch(e.target.value)}
-          placeholder="Customer name or email"
-          required
+          text={search}
+          onText={(text) => {
+            setSearch(text);
+            setPicked(null);
+            map.reset();
+          }}
+          picked={picked}
+          onPick={(c) => {
+            setPicked(c);
+            setSearch(customerLabel(c));
+            map.reset();
+          }}
           error={error}
         />
       </div>
