@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type Stripe from 'stripe';
 import type { Database } from '../db/schema.js';
 import { catalogRow, createCatalogService, type StripeCall } from './catalog.service.js';
@@ -46,6 +46,19 @@ export function createEventApplier(deps: ApplyDeps) {
       });
 
   /**
+   * Runs a re-fetch and its write while holding a lock on that one object, so that two events' re-fetches write in
+   * the order they read: without it, a read made before the account's last change could be written after the read
+   * that saw it (both carry the same version, and an equal version may overwrite). The lock lives in a transaction of
+   * its own; the write goes through the pool and is committed before the lock is released.
+   */
+  async function oneAtATime<T>(orgId: string, stripeId: string, fn: () => Promise<T>): Promise<T> {
+    return db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(hashtextextended(${`stripe-object:${orgId}:${stripeId}`}, 0))`.execute(trx);
+      return fn();
+    });
+  }
+
+  /**
    * Writes an object carried by an event unless what is stored is as new or newer. The common case is one
    * statement; only a tie (same second, another source) costs a read and a re-fetch from Stripe.
    */
@@ -62,8 +75,10 @@ export function createEventApplier(deps: ApplyDeps) {
     if ((await write(row, { ...version, strict: true })) > 0) return 'processed';
     const stored = await createStripeDataRepo(db).version(orgId, table, stripeId);
     if (!stored || stored.eventId === event.id || stored.ts > event.created || !deps.platform) return 'skipped';
-    const current = await refetch();
-    if (current) await write(current, version);
+    await oneAtATime(orgId, stripeId, async () => {
+      const current = await refetch();
+      if (current) await write(current, version);
+    });
     return 'processed';
   }
 
@@ -95,12 +110,15 @@ export function createEventApplier(deps: ApplyDeps) {
     // Subscription events lack the prices' products and tiers that MRR needs, and may be stale: read it afresh.
     if (!deps.platform) return 'skipped';
     const call = callFor(orgId);
-    const fetchedAt = Math.floor(Date.now() / 1000);
-    const current = await call((s, o) => s.subscriptions.retrieve(object.id, { expand: SUBSCRIPTION_EXPAND }, o));
-    const lookup = await catalog.forSubscriptions(orgId, [current], call, fetchedAt);
     const repo = createStripeDataRepo(db);
-    const row = mapSubscription(current, lookup);
-    await repo.upsertSubscriptions(orgId, [row], { ts: Math.max(fetchedAt, event.created), eventId: event.id });
+    const row = await oneAtATime(orgId, object.id, async () => {
+      const fetchedAt = Math.floor(Date.now() / 1000);
+      const current = await call((s, o) => s.subscriptions.retrieve(object.id, { expand: SUBSCRIPTION_EXPAND }, o));
+      const lookup = await catalog.forSubscriptions(orgId, [current], call, fetchedAt);
+      const mapped = mapSubscription(current, lookup);
+      await repo.upsertSubscriptions(orgId, [mapped], { ts: Math.max(fetchedAt, event.created), eventId: event.id });
+      return mapped;
+    });
     await repo.markDirty(orgId, [row.stripe_customer_id]);
     if (row.status === 'canceled') {
       // Once per subscription, whichever event (updated, deleted, a redelivery) reports it first.
