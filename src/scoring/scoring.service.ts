@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import { badRequest } from '../core/errors.js';
 import type { AppLogger } from '../core/logger.js';
@@ -51,9 +51,12 @@ function changedFactors(old: Record<string, number>, now: Record<string, number>
     .filter((c) => c.from === null || c.to === null || Math.abs(c.from - c.to) >= MOVED);
 }
 
-/** A short digest of computed values: equal digests mean nothing to write. */
+/**
+ * A short digest of computed values: equal digests mean nothing to write. One-shot `hash` (the same bytes as a
+ * Hash object's) costs a third of creating one per value, three values per customer.
+ */
 function digest(value: unknown): string {
-  return createHash('sha1').update(JSON.stringify(value)).digest('base64url');
+  return hash('sha1', JSON.stringify(value), 'base64url');
 }
 
 export function createScoringService(deps: ScoringDeps) {
