@@ -8,6 +8,7 @@ import { startBenchApp } from './bench-app.js';
 import { seedBusiness } from './scoring-data.js';
 import type { Benchmark, BenchResult } from './types.js';
 import { percentile } from './webhook-events.js';
+import { nodeArgs } from './node-args.js';
 
 const ORG = 'bench-ingest';
 const ACCOUNT = 'acct_1BenchIngest';
@@ -27,13 +28,9 @@ interface ClientResult {
 
 function runClient(host: string, key: string): Promise<ClientResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'bench/segment-client.ts', host, key, String(CLIENT_EVENTS), String(CUSTOMERS)],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
+    const child = spawn(process.execPath, [...nodeArgs('bench/segment-client.ts'), host, key, String(CLIENT_EVENTS), String(CUSTOMERS)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
     child.on('exit', (code) =>

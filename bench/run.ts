@@ -11,6 +11,7 @@ import { scoringBench } from './scoring.bench.js';
 import { stripeSyncBench } from './stripe-sync.bench.js';
 import { webhooksBench } from './webhooks.bench.js';
 import type { Benchmark, BenchResult } from './types.js';
+import { nodeArgs } from './node-args.js';
 
 /** Every benchmark, by name; `npm run bench -- <name>` runs one. */
 const BENCHMARKS: Benchmark[] = [emulatorBench, stripeSyncBench, webhooksBench, scoringBench, alertsBench, ingestBench, backtestBench];
@@ -23,7 +24,7 @@ function verdict(r: BenchResult): string {
 async function runInChild(name: string): Promise<BenchResult[]> {
   const dir = await mkdtemp(path.join(tmpdir(), 'bench-result-'));
   const file = path.join(dir, 'result.json');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', name], {
+  const child = spawn(process.execPath, [...nodeArgs('bench/run.ts'), name], {
     stdio: 'inherit',
     env: { ...process.env, BENCH_RESULT_FILE: file },
   });

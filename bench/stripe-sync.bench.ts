@@ -9,6 +9,7 @@ import { createSyncService } from '../src/stripe/sync.service.js';
 import { benchDatabase } from './database.js';
 import { connectFirstAccount, PLATFORM_KEY } from './emulator-connect.js';
 import type { Benchmark, BenchResult } from './types.js';
+import { nodeArgs } from './node-args.js';
 
 const RATE = 100;
 const PAGE = 100;
@@ -21,7 +22,7 @@ interface SublistPages {
 
 /** The emulator in its own process, as Stripe is: its work does not count against PulseScore's CPU or memory. */
 async function startEmulatorProcess(args: string[]): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'emulator/main.ts', '--port', '0', ...args], {
+  const child = spawn(process.execPath, [...nodeArgs('emulator/main.ts'), '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {

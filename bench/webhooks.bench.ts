@@ -6,12 +6,13 @@ import { benchDatabase } from './database.js';
 import type { Benchmark, BenchResult } from './types.js';
 
 import { ACCOUNT, CUSTOMERS, EVENTS, SECRET, WARMUP } from './webhook-events.js';
+import { nodeArgs } from './node-args.js';
 
 /** The offered load: Stripe delivering this many events per second. */
 const RATE = 1100;
 
 async function runLoadgen(url: string): Promise<{ seconds: number; failures: number; p50: number; p99: number; warmP99: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/loadgen.ts', url, String(RATE)], {
+  const child = spawn(process.execPath, [...nodeArgs('bench/loadgen.ts'), url, String(RATE)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';

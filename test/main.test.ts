@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/db/embedded.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { waitFor } from './helpers/app.js';
-import { healthy, killAll, start, stop } from './helpers/process.js';
+import { buildServer, healthy, killAll, start, stop } from './helpers/process.js';
 
 afterAll(killAll);
 
@@ -16,8 +16,10 @@ describe('npm start', () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'pulsescore-start-'));
     const port = await freePort();
     const env = { DATA_DIR: dataDir, PORT: String(port) };
+    // Exactly what `npm start` runs: the compiled server (the other tests run the sources).
+    buildServer();
     const started = Date.now();
-    const first = start(env);
+    const first = start(env, [], { compiled: true });
     await healthy(port, 30_000);
     expect(Date.now() - started).toBeLessThan(30_000);
 
@@ -39,7 +41,7 @@ describe('npm start', () => {
     // The demo Stripe keeps its state (and so a connection) between runs.
     expect(existsSync(path.join(dataDir, 'emulator-state.json'))).toBe(true);
 
-    const second = start(env);
+    const second = start(env, [], { compiled: true });
     await healthy(port, 30_000);
     expect(second.output()).toMatch(/Stripe emulator started.*"restored":true|"restored":true.*Stripe emulator started/);
     const me = await fetch(`http://127.0.0.1:${port}/api/v1/me`, { headers: { cookie } });

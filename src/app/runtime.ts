@@ -6,6 +6,7 @@ import { createAuth } from '../auth/auth.js';
 import { createAuthGateway } from '../auth/auth.gateway.js';
 import { authMailer, createAuthService, placeNewUser } from '../auth/auth.service.js';
 import { createAuthenticator } from '../auth/authenticate.js';
+import { projectRoot } from '../core/paths.js';
 import { connectDatabase, pingDatabase, type DatabaseHandle } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { createInvitationsService } from '../invitations/invitations.service.js';
@@ -249,7 +250,7 @@ export async function startRuntime(options: { config: Config; logger: AppLogger;
           statusPageUrl: config.support.statusPageUrl,
         }),
       },
-      webAssets: loadAssets(path.resolve(import.meta.dirname, '../../dist/web')),
+      webAssets: loadAssets(path.join(projectRoot(), 'dist/web')),
       readiness: {
         database: () => pingDatabase(pool),
         queue: async () => {

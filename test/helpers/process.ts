@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { waitFor } from './app.js';
 
 export interface Proc {
@@ -9,10 +9,14 @@ export interface Proc {
 
 const running: Proc[] = [];
 
-/** Runs PulseScore as a real process, the way `npm start` does. */
-export function start(env: Record<string, string>, args: string[] = []): Proc {
+/**
+ * Runs PulseScore as a real process: from its sources (through tsx), or `compiled` from dist/server exactly as
+ * `npm start` runs it (the caller builds it first, see buildServer).
+ */
+export function start(env: Record<string, string>, args: string[] = [], options: { compiled?: boolean } = {}): Proc {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DATABASE_URL')));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+  const entry = options.compiled ? ['--enable-source-maps', 'dist/server/src/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const child = spawn(process.execPath, [...entry, ...args], {
     env: { ...base, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -23,6 +27,11 @@ export function start(env: Record<string, string>, args: string[] = []): Proc {
   const proc = { child, output: () => out, exited };
   running.push(proc);
   return proc;
+}
+
+/** Compiles the server into dist/server, as `npm start` does before it starts. */
+export function buildServer(): void {
+  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build-server.ts'], { stdio: 'inherit' });
 }
 
 export async function healthy(port: number, timeoutMs: number) {
