@@ -167,13 +167,15 @@ export function subscriptionAt(s: HistorySubscription, t: number, history: Custo
 
 function subscriptionAtPrepared(s: HistorySubscription, t: number, prepared: Prepared): SubscriptionAt | null {
   if (s.created !== null && s.created > t) return null;
-  const base = { id: s.id, currency: s.currency, interval: s.interval, intervalCount: s.intervalCount };
+  // One object per subscription and moment, built whole (a reconstruction asks for about a million of them).
   const ended = endedAt(s);
   if (ended !== null && ended <= t) {
-    const status = s.status === 'incomplete_expired' ? 'incomplete_expired' : 'canceled';
     return {
-      ...base,
-      status,
+      id: s.id,
+      currency: s.currency,
+      interval: s.interval,
+      intervalCount: s.intervalCount,
+      status: s.status === 'incomplete_expired' ? 'incomplete_expired' : 'canceled',
       cancelAtPeriodEnd: false,
       cancelAt: null,
       canceledAt: s.canceledAt ?? ended,
@@ -182,21 +184,30 @@ function subscriptionAtPrepared(s: HistorySubscription, t: number, prepared: Pre
   }
   const own = prepared.bySubscription.get(s.id) ?? [];
   const canceling = s.canceledAt !== null && s.canceledAt <= t;
-  // When it was due to end, as known at t: the end of the billing period covering t (the actual end came later).
-  const cancel = canceling
-    ? {
-        cancelAtPeriodEnd: true,
-        cancelAt: periodEndAt(own, t),
-        canceledAt: s.canceledAt,
-        cancellationReason: s.cancellationReason,
+  let status: string;
+  if (s.trialStart !== null && s.trialEnd !== null && s.trialStart <= t && t < s.trialEnd) status = 'trialing';
+  else {
+    let overdue = false;
+    for (const i of own) {
+      if (unpaidAt(i, t) && (t - i.issuedAt >= PAST_DUE_AFTER || prepared.failures.some((at) => at >= i.issuedAt && at <= t))) {
+        overdue = true;
+        break;
       }
-    : { cancelAtPeriodEnd: false, cancelAt: null, canceledAt: null, cancellationReason: null };
-  if (s.trialStart !== null && s.trialEnd !== null && s.trialStart <= t && t < s.trialEnd)
-    return { ...base, ...cancel, status: 'trialing' };
-  const overdue = own.some(
-    (i) => unpaidAt(i, t) && (t - i.issuedAt >= PAST_DUE_AFTER || prepared.failures.some((at) => at >= i.issuedAt && at <= t)),
-  );
-  return { ...base, ...cancel, status: overdue ? 'past_due' : 'active' };
+    }
+    status = overdue ? 'past_due' : 'active';
+  }
+  return {
+    id: s.id,
+    currency: s.currency,
+    interval: s.interval,
+    intervalCount: s.intervalCount,
+    status,
+    // When it was due to end, as known at t: the end of the billing period covering t (the actual end came later).
+    cancelAtPeriodEnd: canceling,
+    cancelAt: canceling ? periodEndAt(own, t) : null,
+    canceledAt: canceling ? s.canceledAt : null,
+    cancellationReason: canceling ? s.cancellationReason : null,
+  };
 }
 
 /** The end of the subscription's billing period covering `t`, from its invoices (`own`) issued by `t`. */
@@ -289,17 +300,18 @@ function reconstructPrepared(prepared: Prepared, t: number, config: ScoringConfi
   }
   const issued: HistoryInvoice[] = [];
   const invoices: InvoiceForHistory[] = [];
-  history.invoices.forEach((i, k) => {
-    if (i.issuedAt > t) return;
+  for (let k = 0; k < history.invoices.length; k++) {
+    const i = history.invoices[k]!;
+    if (i.issuedAt > t) continue;
     issued.push(i);
     invoices.push(prepared.converted[k]!);
-  });
+  }
   // What each subscription bills at t, from the invoice of the period covering t (issued by then).
-  const billedBy = (id: string | null) =>
-    mrrAt(
-      invoices.filter((_, k) => issued[k]!.subscription === id),
-      t,
-    );
+  const billedBy = (id: string | null) => {
+    const own: InvoiceForHistory[] = [];
+    for (let k = 0; k < issued.length; k++) if (issued[k]!.subscription === id) own.push(invoices[k]!);
+    return mrrAt(own, t);
+  };
   const live: Record<string, number> = {};
   const add = (values: Record<string, number>) => {
     for (const [c, v] of Object.entries(values)) live[c] = (live[c] ?? 0) + v;
@@ -325,17 +337,24 @@ function reconstructPrepared(prepared: Prepared, t: number, config: ScoringConfi
   const previous = currency ? (valueAt(segments, t - TREND_DAYS * DAY)[currency] ?? 0) : 0;
   const hadRevenue = segments.some((s) => s.from <= t) || amount > 0;
 
-  const charges = history.payments
-    .map((p) => {
-      const at = paymentAt(p, t);
-      return at ? { ...at, amount: p.amount, currency: p.currency } : null;
-    })
-    .filter((p): p is PaymentInput & { amount: number; currency: string } => p !== null);
+  // The charges made by t as they stood then, and the same with amount and currency (to match invoices to them).
+  const payments: PaymentInput[] = [];
+  const charges: (PaymentInput & { amount: number; currency: string })[] = [];
+  for (const p of history.payments) {
+    const at = paymentAt(p, t);
+    if (!at) continue;
+    payments.push(at);
+    charges.push({
+      status: at.status,
+      failureCode: at.failureCode,
+      at: at.at,
+      disputed: at.disputed,
+      amount: p.amount,
+      currency: p.currency,
+    });
+  }
   const paidInvoice = lastPaidInvoiceAt(history, charges, t);
-  const payments: PaymentInput[] = [
-    ...charges.map(({ amount: _a, currency: _c, ...p }) => p),
-    ...(paidInvoice !== null ? [{ status: 'succeeded' as const, failureCode: null, at: paidInvoice, disputed: false }] : []),
-  ];
+  if (paidInvoice !== null) payments.push({ status: 'succeeded', failureCode: null, at: paidInvoice, disputed: false });
   const hasPaid = payments.some((p) => p.status === 'succeeded' && !p.disputed);
   const lifecycle = lifecycleOf(
     subs.map((s) => ({
