@@ -211,12 +211,18 @@ function failedPayments(input: CustomerBilling, now: number): Computed | string 
   // coupon, a customer never billed) there is nothing to judge.
   if (!input.payments.some((p) => p.status === 'succeeded' || p.status === 'failed')) return 'no payment attempts yet';
   const recent = input.payments.filter((p) => p.status === 'failed' && p.at >= now - 30 * DAY);
-  // Failures since the last success, most recent first: a run of them means the card keeps failing.
-  const sorted = [...input.payments].filter((p) => p.status === 'succeeded' || p.status === 'failed').sort((a, b) => b.at - a.at);
+  // Failures since the last success (most recent first, ties in the records' order): a run of them means the card
+  // keeps failing. Counted without sorting a copy (this runs for every customer at every reconstructed moment).
+  let lastSuccess = -Infinity;
+  for (const p of input.payments) if (p.status === 'succeeded' && p.at > lastSuccess) lastSuccess = p.at;
   let consecutive = 0;
-  for (const p of sorted) {
-    if (p.status !== 'failed') break;
-    consecutive++;
+  let successSeen = false;
+  for (const p of input.payments) {
+    if (p.at > lastSuccess) consecutive += p.status === 'failed' ? 1 : 0;
+    else if (p.at === lastSuccess) {
+      if (p.status === 'succeeded') successSeen = true;
+      else if (p.status === 'failed' && !successSeen) consecutive++;
+    }
   }
   const disputes = disputeRisk(input.disputes, now);
   const load = recent.reduce((sum, p) => sum + failureSeverity(p.failureCode), 0) + 0.5 * consecutive + disputes.load;
@@ -321,7 +327,9 @@ export function scoreFromFactors(
   }));
   const score = combine(factors);
   const level = riskLevel(score, config);
-  const weakest = [...factors].sort((a, b) => a.value - b.value)[0]!;
+  // The first of the lowest (as a stable sort would put it first), without sorting a copy.
+  let weakest = factors[0]!;
+  for (const f of factors) if (f.value < weakest.value) weakest = f;
   const verdict = `${level === 'green' ? 'Healthy' : level === 'yellow' ? 'At risk' : 'Critical'} (${score}/100)`;
   const concern = weakest.value < 0.7 ? `Main concern: ${weakest.explanation}` : 'No concerns in billing.';
   const provisional = coverage.provisional ? ` Provisional: only one factor (${weakest.name.replace(/_/g, ' ')}) has data.` : '';
