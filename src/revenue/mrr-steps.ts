@@ -81,7 +81,7 @@ export function mrrSegments(
   }
   const segments: MrrSegment[] = [];
   for (const [currency, list] of points) {
-    list.sort((a, b) => a.at - b.at);
+    sortIfNeeded(list, (a, b) => a.at - b.at);
     let previous = 0;
     let hadRevenue = false;
     for (const { at, mrr } of list) {
@@ -93,7 +93,16 @@ export function mrrSegments(
       previous = value;
     }
   }
-  return segments.sort((a, b) => a.from - b.from || a.currency.localeCompare(b.currency));
+  return sortIfNeeded(segments, (a, b) => a.from - b.from || a.currency.localeCompare(b.currency));
+}
+
+/**
+ * Sorts in place unless already in order (the usual case: points come in time order). A stable sort leaves an
+ * ordered array as it is, so the result is the same; the check allocates nothing, the sort a working copy.
+ */
+function sortIfNeeded<T>(list: T[], compare: (a: T, b: T) => number): T[] {
+  for (let i = 1; i < list.length; i++) if (compare(list[i - 1]!, list[i]!) > 0) return list.sort(compare);
+  return list;
 }
 
 /** The step function's value at `at`, per currency. */

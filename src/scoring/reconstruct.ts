@@ -272,8 +272,17 @@ function lastPaidInvoiceAt(
 
 /** The currency with the largest MRR (major units), else the one on record, else the first seen. */
 function mainCurrency(byCurrency: Record<string, number>, history: CustomerHistory, subs: SubscriptionAt[]): string | null {
-  const ranked = Object.entries(byCurrency).sort((a, b) => toMajor(b[1], b[0]) - toMajor(a[1], a[0]) || (a[0] < b[0] ? -1 : 1));
-  return ranked[0]?.[0] ?? history.currency?.toLowerCase() ?? subs[0]?.currency ?? history.invoices[0]?.currency.toLowerCase() ?? null;
+  // The largest in major units, ties to the alphabetically first (what sorting the entries would put first).
+  let best: string | null = null;
+  let bestMajor = 0;
+  for (const c in byCurrency) {
+    const major = toMajor(byCurrency[c]!, c);
+    if (best === null || major > bestMajor || (major === bestMajor && c < best)) {
+      best = c;
+      bestMajor = major;
+    }
+  }
+  return best ?? history.currency?.toLowerCase() ?? subs[0]?.currency ?? history.invoices[0]?.currency.toLowerCase() ?? null;
 }
 
 /** The customer's score at `t` (unix seconds) under `config`, from what existed at `t` only. */
