@@ -1,9 +1,15 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { fastTimestamptzParser } from './pg-dates.js';
 import type { Database } from './schema.js';
 
 // Return bigint (int8) columns as numbers: counts and epoch milliseconds fit comfortably.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+// Timestamps read by position (the same Dates as pg's own parser, which stays the fallback): see pg-dates.ts.
+pg.types.setTypeParser(
+  pg.types.builtins.TIMESTAMPTZ,
+  fastTimestamptzParser(pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ) as (value: string) => unknown),
+);
 
 export interface DatabaseHandle {
   db: Kysely<Database>;

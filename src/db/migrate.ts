@@ -18,6 +18,7 @@ import * as m0016 from './migrations/0016_score_reconstruction.js';
 import * as m0017 from './migrations/0017_paid_invoice_evidence.js';
 import * as m0018 from './migrations/0018_score_updates_in_place.js';
 import * as m0019 from './migrations/0019_usage_ingest_speed.js';
+import * as m0020 from './migrations/0020_customers_room_for_rescores.js';
 
 // Forward-only: a landed migration is never edited; a change is a new numbered file added here.
 const migrations: Record<string, Migration> = {
@@ -40,6 +41,7 @@ const migrations: Record<string, Migration> = {
   '0017_paid_invoice_evidence': m0017,
   '0018_score_updates_in_place': m0018,
   '0019_usage_ingest_speed': m0019,
+  '0020_customers_room_for_rescores': m0020,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -7,12 +7,13 @@ import type { Database } from '../db/schema.js';
 import { enqueue } from '../jobs/jobs.registry.js';
 import { evaluateCustomer } from './customer-health.js';
 import { storedLifecycle } from './lifecycle.js';
+import { historySince, type InvoiceLineRow, openInvoiceSweep, sweepPays } from './invoice-lines.repo.js';
 import { createRecombineRepo } from './recombine.repo.js';
 import { type ScoringConfig, scoringConfigSchema } from './scoring.config.js';
 import { type ComputedFactors, scoreFromFactors } from './scoring.engine.js';
 import { rescoreJob, type RescoreReason } from './scoring.jobs.js';
 import { createScoringRepo, type HistoryEntry, type ScoredCustomer, type StoredScore } from './scoring.repo.js';
-import { loadSignals } from './signals.repo.js';
+import { loadSignals, type SignalSources, signalSources } from './signals.repo.js';
 
 const BATCH = 1000;
 /** Customers re-combined per SQL statement after a configuration change. */
@@ -114,14 +115,25 @@ export function createScoringService(deps: ScoringDeps) {
     return scored.length;
   }
 
-  /** Re-scores customers from their billing data: one read and one transaction per batch. */
-  async function rescoreIds(orgId: string, ids: string[], reason: RescoreReason, config: ScoringConfig, reuseKept = true): Promise<number> {
-    const startedAt = new Date(clock());
+  /**
+   * Re-scores customers from their billing data: one read and one transaction per batch. From a sweep, the
+   * batch's invoice lines come with it, and the sweep's start is the moment they were read at.
+   */
+  async function rescoreIds(
+    orgId: string,
+    ids: string[],
+    reason: RescoreReason,
+    config: ScoringConfig,
+    reuseKept = true,
+    run: { swept?: { lines: InvoiceLineRow[]; at: Date }; sources?: SignalSources } = {},
+  ): Promise<number> {
+    const { swept, sources } = run;
+    const startedAt = swept?.at ?? new Date(clock());
     const now = startedAt.getTime() / 1000;
     // Usage, support and sentiment come from their rollups, read beside the billing records.
     const [{ records, stored }, signals] = await Promise.all([
-      repo.records(orgId, ids, startedAt, reuseKept),
-      loadSignals(db, orgId, ids, startedAt),
+      repo.records(orgId, ids, startedAt, reuseKept, swept?.lines),
+      loadSignals(db, orgId, ids, startedAt, sources),
     ]);
     const before = new Map(stored.map((s) => [s.id, s]));
     const computed: { s: ScoredCustomer; prev: StoredScore | undefined }[] = [];
@@ -189,9 +201,33 @@ export function createScoringService(deps: ScoringDeps) {
   }
 
   /**
-   * Every customer (or only those flagged as changed) of an organization, batch by batch, two batches at a time
-   * so that computing one overlaps with the database writing the other.
+   * Runs batches two at a time, so that computing one overlaps with the database reading and writing the other:
+   * `next` gives each batch's work (null when there is none left); stops taking more at the first failure.
    */
+  async function inPairs(next: () => Promise<(() => Promise<number>) | null>): Promise<number> {
+    let total = 0;
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown = null;
+    try {
+      while (failure === null) {
+        const batch = await next();
+        if (batch === null) break;
+        const job: Promise<void> = batch().then(
+          (n) => void (total += n),
+          (err: unknown) => void (failure ??= err),
+        );
+        inFlight.add(job);
+        void job.finally(() => inFlight.delete(job));
+        if (inFlight.size >= PARALLEL_BATCHES) await Promise.race(inFlight);
+      }
+    } finally {
+      await Promise.all(inFlight);
+    }
+    if (failure !== null) throw failure;
+    return total;
+  }
+
+  /** Every customer (or only those flagged as changed) of an organization, batch by batch. */
   async function rescoreOrganization(orgId: string, reason: RescoreReason, onlyDirty = false): Promise<number> {
     const config = await repo.config(orgId);
     if (reason === 'config' && !onlyDirty) {
@@ -199,25 +235,40 @@ export function createScoringService(deps: ScoringDeps) {
       await announce(orgId);
       return total;
     }
-    let after: string | null = null;
-    let total = 0;
-    const inFlight = new Set<Promise<void>>();
-    let failure: unknown = null;
-    while (failure === null) {
-      const ids = await repo.customerIds(orgId, after, BATCH, onlyDirty);
-      if (ids.length === 0) break;
-      after = ids.at(-1)!;
-      const job: Promise<void> = rescoreIds(orgId, ids, reason, config).then(
-        (n) => void (total += n),
-        (err: unknown) => void (failure ??= err),
-      );
-      inFlight.add(job);
-      void job.finally(() => inFlight.delete(job));
-      if (inFlight.size >= PARALLEL_BATCHES) await Promise.race(inFlight);
+    let total: number;
+    try {
+      const [sweepFirst, sources] = await Promise.all([sweepPays(db, orgId, onlyDirty), signalSources(db, orgId)]);
+      if (sweepFirst) {
+        // Most customers need their invoices read: one pass over them (see invoice-lines.repo.ts).
+        const at = new Date(clock());
+        total = await db.transaction().execute(async (trx) => {
+          const sweep = await openInvoiceSweep(trx, orgId, historySince(at), onlyDirty);
+          return inPairs(async () => {
+            const { customers, lines } = await sweep.next(BATCH);
+            if (customers.length === 0) return null;
+            return () =>
+              rescoreIds(
+                orgId,
+                customers.map((c) => c.id),
+                reason,
+                config,
+                true,
+                { swept: { lines, at }, sources },
+              );
+          });
+        });
+      } else {
+        let after: string | null = null;
+        total = await inPairs(async () => {
+          const ids = await repo.customerIds(orgId, after, BATCH, onlyDirty);
+          if (ids.length === 0) return null;
+          after = ids.at(-1)!;
+          return () => rescoreIds(orgId, ids, reason, config, true, { sources });
+        });
+      }
+    } finally {
+      await announce(orgId);
     }
-    await Promise.all(inFlight);
-    await announce(orgId);
-    if (failure !== null) throw failure;
     logger.debug({ orgId, reason, customers: total }, 'customers re-scored');
     return total;
   }

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type SqlBool, sql } from 'kysely';
 import type { Database, TicketPriority } from '../db/schema.js';
 import { BASELINE_DAYS, type CustomerSignals, RECENT_DAYS, SUPPORT_DAYS } from './usage-factors.js';
 
@@ -9,7 +9,27 @@ const DAY_MS = 86_400_000;
  * rollups over the recent week and the baseline before it (never raw events), the open and recent tickets, and
  * the latest sentiment. Three queries per batch of customers, side by side.
  */
-export async function loadSignals(db: Kysely<Database>, orgId: string, ids: string[], now: Date): Promise<Map<string, CustomerSignals>> {
+/** Whether an organization has support tickets and CSM sentiments at all. */
+export interface SignalSources {
+  support: boolean;
+  sentiment: boolean;
+}
+
+/** Asked once per re-score of an organization, so that its batches skip the look-ups that cannot find anything. */
+export async function signalSources(db: Kysely<Database>, orgId: string): Promise<SignalSources> {
+  const result = await sql<SignalSources>`
+    select exists (select 1 from support_tickets where org_id = ${orgId}) as support,
+           exists (select 1 from csm_sentiments where org_id = ${orgId}) as sentiment`.execute(db);
+  return result.rows[0]!;
+}
+
+export async function loadSignals(
+  db: Kysely<Database>,
+  orgId: string,
+  ids: string[],
+  now: Date,
+  sources?: SignalSources,
+): Promise<Map<string, CustomerSignals>> {
   const out = new Map<string, CustomerSignals>();
   if (ids.length === 0) return out;
   const today = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS);
@@ -29,15 +49,19 @@ export async function loadSignals(db: Kysely<Database>, orgId: string, ids: stri
       where u.org_id = ${orgId} and u.customer_id = any(${ids}::uuid[])
         and u.day >= ${day(windowFrom)}::date and u.day < ${day(today)}::date
       group by u.customer_id`.execute(db),
-    db
-      .selectFrom('support_tickets')
-      .select(['customer_id', 'priority', 'status', 'opened_at', 'solved_at', 'satisfaction'])
-      .where('org_id', '=', orgId)
-      .where('customer_id', 'in', ids)
-      .where((eb) => eb.or([eb('status', '=', 'open'), eb('opened_at', '>=', supportSince), eb('solved_at', '>=', supportSince)]))
-      .execute(),
-    db.selectFrom('support_tickets').select('id').where('org_id', '=', orgId).limit(1).executeTakeFirst(),
-    sql<{ customer_id: string; rating: number; note: string; created_at: Date; expires_at: Date; by: string | null }>`
+    sources?.support === false
+      ? []
+      : db
+          .selectFrom('support_tickets')
+          .select(['customer_id', 'priority', 'status', 'opened_at', 'solved_at', 'satisfaction'])
+          .where('org_id', '=', orgId)
+          .where(sql<SqlBool>`customer_id = any(${ids}::uuid[])`)
+          .where((eb) => eb.or([eb('status', '=', 'open'), eb('opened_at', '>=', supportSince), eb('solved_at', '>=', supportSince)]))
+          .execute(),
+    sources ? sources.support : db.selectFrom('support_tickets').select('id').where('org_id', '=', orgId).limit(1).executeTakeFirst(),
+    sources?.sentiment === false
+      ? { rows: [] }
+      : sql<{ customer_id: string; rating: number; note: string; created_at: Date; expires_at: Date; by: string | null }>`
       select distinct on (s.customer_id) s.customer_id, s.rating, s.note, s.created_at, s.expires_at, u.name as by
       from csm_sentiments s left join users u on u.id = s.created_by
       where s.org_id = ${orgId} and s.customer_id = any(${ids}::uuid[])
