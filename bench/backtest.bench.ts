@@ -110,7 +110,24 @@ export const backtestBench: Benchmark = {
           `peak RSS so far ${Math.round(peakRss / MB)} MB\n`,
       );
 
-      // 4. A second reconstruction over the stored points (as after a re-sync or a configuration change).
+      // 4. Suggested weights and thresholds, fitted to the reconstructed history (a grid search over it).
+      const suggestions: number[] = [];
+      let suggested = '';
+      for (let i = 0; i < 4; i++) {
+        const horizon = [30, 60, 90][i % 3]!;
+        const t = performance.now();
+        const res = await runtime.app!.inject({ method: 'GET', url: `/api/v1/scoring/backtest/suggestion?horizon=${horizon}`, headers });
+        const ms = performance.now() - t;
+        if (res.statusCode !== 200) throw new Error(`GET /scoring/backtest/suggestion answered ${res.statusCode}: ${res.body}`);
+        if (i > 0) suggestions.push(ms);
+        else suggested = JSON.parse(res.body).suggestion?.status ?? 'not built';
+      }
+      suggestions.sort((a, b) => a - b);
+      process.stdout.write(
+        `  GET /scoring/backtest/suggestion (3 after a warm-up): max ${suggestions.at(-1)!.toFixed(0)} ms (${suggested})\n`,
+      );
+
+      // 5. A second reconstruction over the stored points (as after a re-sync or a configuration change).
       t0 = performance.now();
       await backtest.rebuild(ORG);
       const again = (performance.now() - t0) / 1000;
@@ -122,6 +139,7 @@ export const backtestBench: Benchmark = {
         { name: 'backtest.reconstruction_10k', value: round(Math.max(rebuildSeconds, again)), unit: 's', target: 20, direction: 'max' },
         { name: 'backtest.answer_p95', value: Math.round(percentile(answers, 95)), unit: 'ms', target: 500, direction: 'max' },
         { name: 'backtest.whatif_preview_max', value: Math.round(previews.at(-1)!), unit: 'ms', target: 2000, direction: 'max' },
+        { name: 'backtest.suggestion_max', value: Math.round(suggestions.at(-1)!), unit: 'ms', target: 2000, direction: 'max' },
         { name: 'backtest.peak_rss', value: Math.round(peakRss / MB), unit: 'MB', target: 500, direction: 'max' },
         { name: 'backtest.rebuild_event_loop_p99', value: Math.round(loopP99), unit: 'ms', target: 100, direction: 'max' },
       ];

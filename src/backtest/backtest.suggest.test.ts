@@ -286,8 +286,9 @@ describe('properties', () => {
   });
 });
 
-describe('speed', () => {
-  it('suggests for 10k customers × 52 weeks well under 2 s', () => {
+describe('scale', () => {
+  // How fast is measured by `npm run bench -- backtest` (backtest.suggestion_max), not here.
+  it('suggests for 10k customers × 52 weeks', () => {
     // A seeded generator: the same large history every run.
     let seed = 42;
     const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
@@ -298,10 +299,7 @@ describe('speed', () => {
       const always: Values = { mrr_trend: random(), usage: random() };
       customers.push(customer(`c${i}`, { ...(churnWeeksAgo ? { churnWeeksAgo } : {}), warn, always }));
     }
-    const started = performance.now();
     const s = suggestConfig({ customers, end: END, horizon: H, current: DEFAULT_CONFIG });
-    const ms = performance.now() - started;
     expect(s.suggested).not.toBeNull();
-    expect(ms).toBeLessThan(2000);
   });
 });

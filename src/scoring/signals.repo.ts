@@ -4,11 +4,6 @@ import { BASELINE_DAYS, type CustomerSignals, RECENT_DAYS, SUPPORT_DAYS } from '
 
 const DAY_MS = 86_400_000;
 
-/**
- * What the usage, support and sentiment factors of some customers are computed from: sums of the daily usage
- * rollups over the recent week and the baseline before it (never raw events), the open and recent tickets, and
- * the latest sentiment. Three queries per batch of customers, side by side.
- */
 /** Whether an organization has support tickets and CSM sentiments at all. */
 export interface SignalSources {
   support: boolean;
@@ -23,6 +18,12 @@ export async function signalSources(db: Kysely<Database>, orgId: string): Promis
   return result.rows[0]!;
 }
 
+/**
+ * What the usage, support and sentiment factors of some customers are computed from: sums of the daily usage
+ * rollups over the recent week and the baseline before it (never raw events), the open and recent tickets, and
+ * the latest sentiment. Up to three queries per batch of customers, side by side (none for a
+ * source the organization does not have).
+ */
 export async function loadSignals(
   db: Kysely<Database>,
   orgId: string,
