@@ -25,7 +25,11 @@ describe('dashboard changes before the first computed score', () => {
   let b: SignedUpUser;
   const ids: Record<string, string> = {};
 
-  async function customer(orgId: string, ext: string, o: { score: number | null; seen?: number; deleted?: number }) {
+  async function customer(
+    orgId: string,
+    ext: string,
+    o: { score: number | null; seen?: number; deleted?: number; churnedDaysAgo?: number },
+  ) {
     return (
       await db()
         .insertInto('customers')
@@ -39,12 +43,14 @@ describe('dashboard changes before the first computed score', () => {
           score: o.score,
           risk_level: o.score === null ? null : level(o.score),
           metadata: '{}',
+          lifecycle_state: o.churnedDaysAgo === undefined ? 'active' : 'churned',
+          lifecycle_at: o.churnedDaysAgo === undefined ? null : ago(o.churnedDaysAgo),
         })
         .returning('id')
         .executeTakeFirstOrThrow()
     ).id;
   }
-  const reconstructed = (orgId: string, customerId: string, days: number, score: number) =>
+  const reconstructed = (orgId: string, customerId: string, days: number, score: number, state = 'active') =>
     db()
       .insertInto('score_reconstructions')
       .values({
@@ -53,7 +59,7 @@ describe('dashboard changes before the first computed score', () => {
         at: ago(days),
         score,
         risk_level: level(score),
-        lifecycle_state: 'active',
+        lifecycle_state: state,
         factors: '{}',
       })
       .execute();
@@ -93,9 +99,14 @@ describe('dashboard changes before the first computed score', () => {
     // Deleted in Stripe 20 days ago: counted 30 days ago, not 7.
     ids.gone = await customer(org, 'gone', { score: 60, deleted: 20 });
     await reconstructed(org, ids.gone, 35, 20);
-    // Churned 50 days ago: its one churned point (kept once, not weekly) stands for every moment since.
-    ids.churned = await customer(org, 'churned', { score: 3 });
-    await reconstructed(org, ids.churned, 50, 8);
+    // Churned 50 days ago: its one churned point (kept once, not weekly) stands for every moment since, and counts
+    // as churned, in no level.
+    ids.churned = await customer(org, 'churned', { score: 3, churnedDaysAgo: 50 });
+    await reconstructed(org, ids.churned, 50, 8, 'churned');
+    // Scored red 40 days ago, churned 5 days ago: red 30 and 7 days ago, churned now (computed scores keep no state:
+    // the customer's churn date says since when).
+    ids.lateChurn = await customer(org, 'lateChurn', { score: 30, churnedDaysAgo: 5 });
+    await computed(org, ids.lateChurn, 40, 30);
     // A customer of 5 days: not there 7 or 30 days ago.
     ids.young = await customer(org, 'young', { score: 75, seen: 5 });
     await computed(org, ids.young, 1, 75);
@@ -108,27 +119,36 @@ describe('dashboard changes before the first computed score', () => {
     await reconstructed(b.orgId, ids.churned, 20, 90);
 
     const repo = createDashboardRepo(db());
-    // 30 days ago: steady 80 (computed), newly 50, unscored 45, gone 20 (reconstructed at 35 days), churned 8.
+    // 30 days ago: steady 80 (computed), newly 50, unscored 45, gone 20 (reconstructed at 35 days), lateChurn 30,
+    // churned apart (and out of the average).
     const d30 = await repo.scoresAt(org, ago(30));
-    expect(d30).toEqual({ customers: 5, risk: { green: 1, yellow: 2, red: 2, none: 0 }, averageScore: (80 + 50 + 45 + 20 + 8) / 5 });
-    // 7 days ago: steady 80, newly 20 (at 10 days), unscored 65 (at 8 days), churned 8; gone was deleted, young
-    // not there yet.
+    expect(d30).toEqual({
+      customers: 6,
+      risk: { green: 1, yellow: 2, red: 2, none: 0, churned: 1 },
+      averageScore: (80 + 50 + 45 + 20 + 30) / 5,
+    });
+    // 7 days ago: steady 80, newly 20 (at 10 days), unscored 65 (at 8 days), lateChurn 30, churned apart; gone was
+    // deleted, young not there yet.
     const d7 = await repo.scoresAt(org, ago(7));
-    expect(d7).toEqual({ customers: 4, risk: { green: 1, yellow: 1, red: 2, none: 0 }, averageScore: (80 + 20 + 65 + 8) / 4 });
+    expect(d7).toEqual({
+      customers: 5,
+      risk: { green: 1, yellow: 1, red: 2, none: 0, churned: 1 },
+      averageScore: (80 + 20 + 65 + 30) / 4,
+    });
   });
 
   it('gives the summary’s changes and score drops from them', async () => {
     const s = (await a.client.get('/api/v1/dashboard/summary')).body;
-    // Now: steady green, newly red, unscored none, churned red, young green (gone is deleted).
-    expect(s.risk.current).toEqual({ green: 2, yellow: 0, red: 2, none: 1 });
-    expect(s.risk.change30d).toEqual({ green: 1, yellow: -2, red: 0, none: 1 });
-    expect(s.risk.change7d).toEqual({ green: 1, yellow: -1, red: 0, none: 1 });
-    expect(s.atRisk).toEqual({ value: 2, change7d: 2 - 3, change30d: 2 - 4 });
-    // From their reconstructed scores 30 days ago: newly fell from 50 to 30, churned from 8 to 3; steady and young
-    // did not fall.
+    // Now: steady green, newly red, unscored none, churned and lateChurn churned, young green (gone is deleted).
+    expect(s.risk.current).toEqual({ green: 2, yellow: 0, red: 1, none: 1, churned: 2 });
+    expect(s.risk.change30d).toEqual({ green: 1, yellow: -2, red: -1, none: 1, churned: 1 });
+    expect(s.risk.change7d).toEqual({ green: 1, yellow: -1, red: -1, none: 1, churned: 1 });
+    expect(s.atRisk).toEqual({ value: 1, change7d: 1 - 3, change30d: 1 - 4 });
+    expect(s.averageScore.value).toBeCloseTo((80 + 30 + 75) / 3, 1);
+    // From their reconstructed scores 30 days ago: newly fell from 50 to 30; churned fell from 8 to 3 but has left
+    // (a fall that can no longer be acted on); steady and young did not fall.
     expect(s.biggestDrops).toEqual([
       { id: ids.newly, name: 'newly', email: 'newly@example.com', score: 30, riskLevel: 'red', before: 50, drop: 20 },
-      { id: ids.churned, name: 'churned', email: 'churned@example.com', score: 3, riskLevel: 'red', before: 8, drop: 5 },
     ]);
   });
 
@@ -140,15 +160,15 @@ describe('dashboard changes before the first computed score', () => {
     await reconstructed(c.orgId, id, 40, 35);
     expect(await repo.scoresAt(c.orgId, ago(30))).toEqual({
       customers: 1,
-      risk: { green: 0, yellow: 0, red: 1, none: 0 },
+      risk: { green: 0, yellow: 0, red: 1, none: 0, churned: 0 },
       averageScore: 35,
     });
     const s = (await c.client.get('/api/v1/dashboard/summary')).body;
     expect(s.averageScore.change30d).toBe(72 - 35);
-    expect(s.risk.change30d).toEqual({ green: 1, yellow: 0, red: -1, none: 0 });
+    expect(s.risk.change30d).toEqual({ green: 1, yellow: 0, red: -1, none: 0, churned: 0 });
     // The other organization sees only its own customer (green 90 then and now).
     const theirs = (await b.client.get('/api/v1/dashboard/summary')).body;
-    expect(theirs.risk.change30d).toEqual({ green: 0, yellow: 0, red: 0, none: 0 });
+    expect(theirs.risk.change30d).toEqual({ green: 0, yellow: 0, red: 0, none: 0, churned: 0 });
     expect(theirs.customers.value).toBe(1);
   });
 });

@@ -6,7 +6,10 @@ export interface RiskCounts {
   green: number;
   yellow: number;
   red: number;
+  /** Customers who have not churned and have no score. */
   none: number;
+  /** Customers who had churned: in no level, as a customer who left is not "at risk" (nor healthy). */
+  churned: number;
 }
 
 export interface ScoreState {
@@ -15,12 +18,17 @@ export interface ScoreState {
   averageScore: number | null;
 }
 
+/** `rows`: the level (or `churned`) of the customers with one. */
 const toCounts = (rows: { level: string | null; n: string }[], total: number): RiskCounts => {
-  const counts: RiskCounts = { green: 0, yellow: 0, red: 0, none: 0 };
-  for (const r of rows) if (r.level === 'green' || r.level === 'yellow' || r.level === 'red') counts[r.level] = Number(r.n);
-  counts.none = total - counts.green - counts.yellow - counts.red;
+  const counts: RiskCounts = { green: 0, yellow: 0, red: 0, none: 0, churned: 0 };
+  for (const r of rows)
+    if (r.level === 'green' || r.level === 'yellow' || r.level === 'red' || r.level === 'churned') counts[r.level] += Number(r.n);
+  counts.none = total - counts.green - counts.yellow - counts.red - counts.churned;
   return counts;
 };
+
+/** A churned customer's level is `churned`: its last score says how it left, not a risk that can still be acted on. */
+const LEVEL_OR_CHURNED = sql<string | null>`case when lifecycle_state = 'churned' then 'churned' else risk_level end`;
 
 /**
  * The latest reconstructed point at or before `at` of each customer `who` selects (an `id` column): the score
@@ -33,15 +41,16 @@ const toCounts = (rows: { level: string | null; n: string }[], total: number): R
  */
 function reconstructedAt(orgId: string, at: Date, who: RawBuilder<unknown>) {
   return sql`
-    select u.id as customer_id, coalesce(w.score, p.score) as score, coalesce(w.risk_level, p.risk_level) as risk_level
+    select u.id as customer_id, coalesce(w.score, p.score) as score, coalesce(w.risk_level, p.risk_level) as risk_level,
+      coalesce(w.lifecycle_state, p.lifecycle_state) as lifecycle_state
     from (${who}) u
     left join (
-      select distinct on (r.customer_id) r.customer_id, r.score, r.risk_level from score_reconstructions r
+      select distinct on (r.customer_id) r.customer_id, r.score, r.risk_level, r.lifecycle_state from score_reconstructions r
       where r.org_id = ${orgId} and r.at <= ${at} and r.at > ${at}::timestamptz - interval '7 days'
       order by r.customer_id, r.at desc
     ) w on w.customer_id = u.id
     left join lateral (
-      select true as found, r.score, r.risk_level from score_reconstructions r
+      select true as found, r.score, r.risk_level, r.lifecycle_state from score_reconstructions r
       where w.customer_id is null and r.customer_id = u.id and r.org_id = ${orgId} and r.at <= ${at}
       order by r.at desc limit 1
     ) p on true
@@ -138,21 +147,22 @@ export function createDashboardRepo(db: Kysely<Database>) {
       }));
     },
 
-    /** Risk distribution and average score now. */
+    /** Risk distribution and average score now, of the customers who have not churned (churned ones counted apart). */
     async currentScores(orgId: string): Promise<ScoreState> {
       const [levels, avg] = await Promise.all([
         db
           .selectFrom('customers')
-          .select(['risk_level as level', (eb) => eb.fn.countAll<string>().as('n')])
+          .select([LEVEL_OR_CHURNED.as('level'), (eb) => eb.fn.countAll<string>().as('n')])
           .where('org_id', '=', orgId)
           .where('deleted_at', 'is', null)
-          .groupBy('risk_level')
+          .groupBy(sql`1`)
           .execute(),
         db
           .selectFrom('customers')
           .select((eb) => eb.fn.avg<string | null>('score').as('avg'))
           .where('org_id', '=', orgId)
           .where('deleted_at', 'is', null)
+          .where(sql<boolean>`lifecycle_state is distinct from 'churned'`)
           .executeTakeFirstOrThrow(),
       ]);
       const total = levels.reduce((s, r) => s + Number(r.n), 0);
@@ -162,7 +172,9 @@ export function createDashboardRepo(db: Kysely<Database>) {
     /**
      * Risk distribution and average score as they stood at `at`: each customer's latest score-history entry by
      * then, or — for a customer not scored yet at that moment (its scores begin with the first sync) — its latest
-     * point reconstructed from the billing history by then. Null when the organization had neither yet.
+     * point reconstructed from the billing history by then. Null when the organization had neither yet. A customer
+     * counts as churned then when its reconstructed state says so, or (computed scores keep no state) when it is
+     * churned now and was by then.
      */
     async scoresAt(orgId: string, at: Date): Promise<ScoreState | null> {
       const began = await sql<{ computed: boolean; reconstructed: boolean }>`
@@ -175,29 +187,34 @@ export function createDashboardRepo(db: Kysely<Database>) {
         select c.id from customers c
         where c.org_id = ${orgId} and c.first_seen_at <= ${at} and (c.deleted_at is null or c.deleted_at > ${at})
           and not exists (select 1 from latest l where l.customer_id = c.id)`;
-      const fallback = reconstructed ? sql`union all select f.score, f.risk_level from (${reconstructedAt(orgId, at, unscored)}) f` : sql``;
+      const fallback = reconstructed
+        ? sql`union all select f.score, f.risk_level, f.lifecycle_state from (${reconstructedAt(orgId, at, unscored)}) f`
+        : sql``;
       const result = await sql<{ level: string | null; n: string; avg: string | null }>`
         with latest as (
-          select distinct on (h.customer_id) h.customer_id, h.score, h.risk_level
+          select distinct on (h.customer_id) h.customer_id, h.score, h.risk_level,
+            case when c.lifecycle_state = 'churned' and coalesce(c.lifecycle_at, '-infinity') <= ${at} then 'churned' end
+              as lifecycle_state
           from score_history h join customers c on c.id = h.customer_id
           where h.org_id = ${orgId} and h.computed_at <= ${at} and (c.deleted_at is null or c.deleted_at > ${at})
           order by h.customer_id, h.computed_at desc, h.id desc
         )
-        select risk_level as level, count(*) as n, avg(score) as avg
-        from (select score, risk_level from latest ${fallback}) x
-        group by risk_level`.execute(db);
+        select ${LEVEL_OR_CHURNED} as level, count(*) as n, avg(score) as avg
+        from (select score, risk_level, lifecycle_state from latest ${fallback}) x
+        group by 1`.execute(db);
       const customers = await this.customerCount(orgId, at);
-      const scored = result.rows.filter((r) => r.level !== null);
+      const scored = result.rows.filter((r) => r.level !== null && r.level !== 'churned');
       const n = scored.reduce((s, r) => s + Number(r.n), 0);
       const sum = scored.reduce((s, r) => s + Number(r.avg) * Number(r.n), 0);
       return { customers, risk: toCounts(result.rows, customers), averageScore: n > 0 ? sum / n : null };
     },
 
-    /** Histogram of scores in ten-point buckets (the last one is 90–100). */
+    /** Histogram of the scores of customers who have not churned, in ten-point buckets (the last one is 90–100). */
     async histogram(orgId: string): Promise<number[]> {
       const rows = await sql<{ bucket: number; n: string }>`
         select least(score / 10, 9) as bucket, count(*) as n from customers
-        where org_id = ${orgId} and deleted_at is null and score is not null group by 1`.execute(db);
+        where org_id = ${orgId} and deleted_at is null and score is not null and lifecycle_state is distinct from 'churned'
+        group by 1`.execute(db);
       const buckets = Array.from({ length: 10 }, () => 0);
       for (const r of rows.rows) buckets[Number(r.bucket)] = Number(r.n);
       return buckets;
@@ -226,7 +243,8 @@ export function createDashboardRepo(db: Kysely<Database>) {
     },
 
     /**
-     * The largest falls from each customer's score at `since` to its score now. The score at `since` is the latest
+     * The largest falls from each customer's score at `since` to its score now, of customers who have not churned
+     * (a churned customer's fall can no longer be acted on). The score at `since` is the latest
      * computed one by then; for a customer not scored yet at that moment, its latest reconstructed point by then
      * (`reconstructedAt`); failing both (or without a score then), its first computed score after.
      */
@@ -265,6 +283,7 @@ export function createDashboardRepo(db: Kysely<Database>) {
         select c.id, c.name, c.email, c.score, c.risk_level, bl.score as before, bl.score - c.score as drop
         from baseline bl join customers c on c.id = bl.customer_id
         where c.org_id = ${orgId} and c.deleted_at is null and c.score is not null and bl.score > c.score
+          and c.lifecycle_state is distinct from 'churned'
         order by drop desc, c.id limit ${limit}`.execute(db);
       return rows.rows;
     },

@@ -19,13 +19,17 @@ async function one(query: ReturnType<typeof sql>): Promise<number | null> {
  * Each customer's score as of `at`: its most recent history entry by then, or, when it had none by then, its most
  * recent reconstructed point by then.
  */
+// Each customer's score then, and whether it had churned by then (then its level is counted apart).
 const scoreAsOf = (at: Date) => sql`
-  select h.customer_id, h.score, h.risk_level from score_history h
+  select h.customer_id, h.score, h.risk_level,
+    exists (select 1 from customers c where c.id = h.customer_id and c.lifecycle_state = 'churned'
+            and (c.lifecycle_at is null or c.lifecycle_at <= ${at})) as churned
+  from score_history h
   where h.org_id = ${owner.orgId} and h.computed_at <= ${at}
     and h.id = (select h2.id from score_history h2 where h2.customer_id = h.customer_id and h2.computed_at <= ${at}
                 order by h2.computed_at desc, h2.id desc limit 1)
   union all
-  select r.customer_id, r.score, r.risk_level from score_reconstructions r join customers c on c.id = r.customer_id
+  select r.customer_id, r.score, r.risk_level, r.lifecycle_state = 'churned' from score_reconstructions r join customers c on c.id = r.customer_id
   where r.org_id = ${owner.orgId} and c.first_seen_at <= ${at} and (c.deleted_at is null or c.deleted_at > ${at})
     and r.at = (select max(r2.at) from score_reconstructions r2 where r2.org_id = r.org_id and r2.customer_id = r.customer_id and r2.at <= ${at})
     and not exists (select 1 from score_history h where h.org_id = r.org_id and h.customer_id = r.customer_id and h.computed_at <= ${at})`;
@@ -87,13 +91,18 @@ describe('dashboard numbers equal direct SQL over the same rows', () => {
       expect(m.change30d).toBeCloseTo(m.value - (await mrrAt(d30, m.currency)), 4);
     }
 
-    const levelNow = (level: string) =>
-      one(sql`select count(*) as v from customers where org_id = ${org} and deleted_at is null and risk_level = ${level}`);
+    const live = sql`org_id = ${org} and deleted_at is null and lifecycle_state is distinct from 'churned'`;
+    const levelNow = (level: string) => one(sql`select count(*) as v from customers where ${live} and risk_level = ${level}`);
     const green = (await levelNow('green'))!;
     const yellow = (await levelNow('yellow'))!;
     const red = (await levelNow('red'))!;
-    expect(s.risk.current).toEqual({ green, yellow, red, none: customersNow! - green - yellow - red });
-    const avgNow = await one(sql`select avg(score) as v from customers where org_id = ${org} and deleted_at is null`);
+    const churned = (await one(
+      sql`select count(*) as v from customers where org_id = ${org} and deleted_at is null and lifecycle_state = 'churned'`,
+    ))!;
+    // The emulator's business has churned customers: they are counted apart, in no level.
+    expect(churned).toBeGreaterThan(0);
+    expect(s.risk.current).toEqual({ green, yellow, red, none: customersNow! - green - yellow - red - churned, churned });
+    const avgNow = await one(sql`select avg(score) as v from customers where ${live}`);
     expect(s.averageScore.value).toBeCloseTo(avgNow!, 1);
     expect(s.atRisk.value).toBe(yellow + red);
 
@@ -101,9 +110,9 @@ describe('dashboard numbers equal direct SQL over the same rows', () => {
       [d7, 'change7d'],
       [d30, 'change30d'],
     ] as const) {
-      const avgThen = await one(sql`select avg(score) as v from (${scoreAsOf(at)}) x`);
+      const avgThen = await one(sql`select avg(score) as v from (${scoreAsOf(at)}) x where not churned`);
       const levelThen = async (level: string) =>
-        (await one(sql`select count(*) as v from (${scoreAsOf(at)}) x where risk_level = ${level}`))!;
+        (await one(sql`select count(*) as v from (${scoreAsOf(at)}) x where risk_level = ${level} and not churned`))!;
       expect(s.averageScore[key]).toBeCloseTo(avgNow! - avgThen!, 0);
       expect(s.atRisk[key]).toBe(yellow + red - (await levelThen('yellow')) - (await levelThen('red')));
       expect(s.risk[key].red).toBe(red - (await levelThen('red')));
@@ -121,7 +130,8 @@ describe('dashboard numbers equal direct SQL over the same rows', () => {
     expect(s.mostAtRisk[0].score).toBe(lowestPaying);
     expect(s.mostAtRisk[0].mrr).toBeGreaterThan(0);
     expect(s.mostAtRisk.every((c: { riskLevel: string }) => c.riskLevel !== 'green')).toBe(true);
-    const drops = await one(sql`select count(*) as v from customers c where c.org_id = ${owner.orgId} and c.score < (
+    const drops = await one(sql`select count(*) as v from customers c where c.org_id = ${owner.orgId}
+        and c.lifecycle_state is distinct from 'churned' and c.score < (
         select h.score from score_history h where h.customer_id = c.id and h.computed_at <= now() - interval '30 days' order by h.computed_at desc limit 1)`);
     expect(s.biggestDrops.length).toBe(Math.min(10, drops!));
     for (const d of s.biggestDrops) expect(d.drop).toBe(d.before - d.score);
@@ -132,7 +142,8 @@ describe('dashboard numbers equal direct SQL over the same rows', () => {
     expect(res.body.buckets).toHaveLength(10);
     for (const b of res.body.buckets) {
       const n = await one(
-        sql`select count(*) as v from customers where org_id = ${owner.orgId} and deleted_at is null and score between ${b.from} and ${b.to}`,
+        sql`select count(*) as v from customers where org_id = ${owner.orgId} and deleted_at is null
+              and lifecycle_state is distinct from 'churned' and score between ${b.from} and ${b.to}`,
       );
       expect(b.count, `${b.from}-${b.to}`).toBe(n);
     }

@@ -3,7 +3,13 @@ import { conversionSchema, reportingCurrencySchema } from '../currencies/currenc
 
 const change = z.number().nullable().describe('Change against that many days ago; null when there is no history that far back');
 const metric = z.object({ value: z.number().nullable(), change7d: change, change30d: change });
-const risk = z.object({ green: z.number(), yellow: z.number(), red: z.number(), none: z.number() });
+const risk = z.object({
+  green: z.number(),
+  yellow: z.number(),
+  red: z.number(),
+  none: z.number().describe('Customers who have not churned and have no score yet'),
+  churned: z.number().describe('Customers who have churned: in no level (a customer who left is not at risk)'),
+});
 const riskChange = risk.nullable();
 
 const customerRef = z.object({
@@ -69,7 +75,7 @@ export const summaryResponse = z
       }),
     ),
     averageScore: metric,
-    atRisk: metric.describe('Customers in yellow or red'),
+    atRisk: metric.describe('Customers who have not churned, in yellow or red'),
     risk: z.object({ current: risk, change7d: riskChange, change30d: riskChange }),
     mostAtRisk: z.array(customerRef.extend({ mrr: z.number(), currency: z.string().nullable(), explanation: z.string().nullable() })),
     biggestDrops: z.array(customerRef.extend({ before: z.number(), drop: z.number() })).describe('Largest score falls over 30 days'),

@@ -21,6 +21,7 @@ const riskDiff = (now: RiskCounts, then: ScoreState | null): RiskCounts | null =
         yellow: now.yellow - then.risk.yellow,
         red: now.red - then.risk.red,
         none: now.none - then.risk.none,
+        churned: now.churned - then.risk.churned,
       }
     : null;
 const monthStart = (d: Date, back: number) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - back, 1));

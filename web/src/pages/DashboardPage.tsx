@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { lazy, Suspense, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { RISK_COLORS, RiskDot, ScoreBadge } from '../components/RiskBadge';
+import { RISK_COLORS, ScoreBadge } from '../components/RiskBadge';
 import { Card, EmptyState, Loaded, Spinner } from '../components/states';
 import { ChurnSplit } from '../components/ChurnSplit';
 import { MrrBreakdown, MrrHeadlineStat } from '../components/MrrHeadline';
@@ -28,10 +28,22 @@ function Chart({ children }: { children: React.ReactNode }) {
   );
 }
 
-function Change({ value, digits = 0, format }: { value: number | null; digits?: number; format?: (n: number) => string }) {
+/** `lowerIsBetter`: a rise is bad news (more customers at risk), so it is shown in red. */
+function Change({
+  value,
+  digits = 0,
+  format,
+  lowerIsBetter = false,
+}: {
+  value: number | null;
+  digits?: number;
+  format?: (n: number) => string;
+  lowerIsBetter?: boolean;
+}) {
   if (value === null) return <span className="text-slate-500">not enough history</span>;
   const text = format ? `${value > 0 ? '+' : value < 0 ? '−' : '±'}${format(Math.abs(value))}` : signed(value, digits);
-  return <span className={value > 0 ? 'text-green-700' : value < 0 ? 'text-red-700' : 'text-slate-600'}>{text}</span>;
+  const good = lowerIsBetter ? value < 0 : value > 0;
+  return <span className={value === 0 ? 'text-slate-600' : good ? 'text-green-700' : 'text-red-700'}>{text}</span>;
 }
 
 function Stat({
@@ -41,6 +53,7 @@ function Stat({
   change30d,
   digits,
   format,
+  lowerIsBetter,
 }: {
   label: string;
   value: string;
@@ -48,14 +61,15 @@ function Stat({
   change30d: number | null;
   digits?: number;
   format?: (n: number) => string;
+  lowerIsBetter?: boolean;
 }) {
   return (
     <div className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
       <p className="text-sm text-slate-600">{label}</p>
       <p className="mt-1 text-2xl font-semibold">{value}</p>
       <p className="mt-1 text-xs text-slate-600">
-        7 days: <Change value={change7d} digits={digits} format={format} /> · 30 days:{' '}
-        <Change value={change30d} digits={digits} format={format} />
+        7 days: <Change value={change7d} digits={digits} format={format} lowerIsBetter={lowerIsBetter} /> · 30 days:{' '}
+        <Change value={change30d} digits={digits} format={format} lowerIsBetter={lowerIsBetter} />
       </p>
     </div>
   );
@@ -86,27 +100,37 @@ function Onboarding() {
   );
 }
 
+/** Every lifecycle state but `churned`: the levels count customers who can still be kept. */
+const CHURNED_COLOR = '#475569';
+const NOT_CHURNED = 'trialing,active,past_due,canceling,free,no_billing';
+
 function RiskBar({ risk }: { risk: DashboardSummary['risk']['current'] }) {
-  const total = risk.green + risk.yellow + risk.red + risk.none || 1;
-  const parts = (['green', 'yellow', 'red', 'none'] as const).map((k) => ({ k, n: risk[k] }));
-  const names = { green: 'Healthy', yellow: 'At risk', red: 'Critical', none: 'No score' };
+  const total = risk.green + risk.yellow + risk.red + risk.none + risk.churned || 1;
+  const parts = [
+    { k: 'green', n: risk.green, name: 'Healthy', to: `/customers?risk=green&state=${NOT_CHURNED}`, color: RISK_COLORS.green },
+    { k: 'yellow', n: risk.yellow, name: 'At risk', to: `/customers?risk=yellow&state=${NOT_CHURNED}`, color: RISK_COLORS.yellow },
+    { k: 'red', n: risk.red, name: 'Critical', to: `/customers?risk=red&state=${NOT_CHURNED}`, color: RISK_COLORS.red },
+    { k: 'none', n: risk.none, name: 'No score', to: '/customers?risk=none', color: RISK_COLORS.none },
+    { k: 'churned', n: risk.churned, name: 'Churned', to: '/customers?state=churned', color: CHURNED_COLOR },
+  ] as const;
   return (
     <div>
       <div className="flex h-4 overflow-hidden rounded-full bg-slate-100" aria-hidden="true">
-        {parts.map(({ k, n }) => (
-          <div key={k} style={{ width: `${(100 * n) / total}%`, background: RISK_COLORS[k] }} />
+        {parts.map(({ k, n, color }) => (
+          <div key={k} style={{ width: `${(100 * n) / total}%`, background: color }} />
         ))}
       </div>
-      <ul className="mt-3 grid grid-cols-2 gap-2 text-sm sm:grid-cols-4">
-        {parts.map(({ k, n }) => (
+      <ul className="mt-3 grid grid-cols-2 gap-2 text-sm sm:grid-cols-5">
+        {parts.map(({ k, n, name, to, color }) => (
           <li key={k}>
-            <Link to={`/customers?risk=${k}`} className="inline-flex items-center gap-1.5 hover:underline">
-              <RiskDot level={k} />
-              {names[k]}: <strong>{n}</strong>
+            <Link to={to} className="inline-flex items-center gap-1.5 hover:underline">
+              <span aria-hidden="true" className="inline-block h-2.5 w-2.5 rounded-full" style={{ background: color }} />
+              {name}: <strong>{n}</strong>
             </Link>
           </li>
         ))}
       </ul>
+      <p className="mt-2 text-xs text-slate-500">Churned customers are counted apart: a customer who left is not at risk.</p>
     </div>
   );
 }
@@ -257,10 +281,11 @@ export function DashboardPage() {
                   digits={1}
                 />
                 <Stat
-                  label="At risk (yellow or red)"
+                  label="At risk (yellow or red, not churned)"
                   value={String(s.atRisk.value ?? 0)}
                   change7d={s.atRisk.change7d}
                   change30d={s.atRisk.change30d}
+                  lowerIsBetter
                 />
               </div>
               {s.headline && <MrrBreakdown headline={s.headline} />}

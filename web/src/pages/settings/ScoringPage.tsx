@@ -8,12 +8,26 @@ import { BacktestPanel } from './BacktestPanel';
 import { BacktestSuggestion } from './BacktestSuggestion';
 import { isAdmin, useMe } from '../../lib/session';
 import type { ScoringConfig, ScoringPreview } from '../../lib/types';
+import type { DataSources } from '../../lib/usage-types';
 
-const FACTORS = ['payment_recency', 'mrr_trend', 'failed_payments', 'usage', 'support'] as const;
-const NOTES: Record<string, string> = {
-  usage: 'No product-usage source is connected yet: this weight goes to the other factors.',
-  support: 'No support source is connected yet: this weight goes to the other factors.',
-};
+const FACTORS = ['payment_recency', 'mrr_trend', 'failed_payments', 'usage', 'support', 'sentiment'] as const;
+
+/** What the usage, support and sentiment weights apply to, from what the data sources hold now. */
+function sourceNotes(sources: DataSources | undefined): Partial<Record<(typeof FACTORS)[number], string>> {
+  if (!sources) return {};
+  const { customersWithUsage, tickets } = sources.status;
+  return {
+    usage:
+      customersWithUsage > 0
+        ? `${customersWithUsage.toLocaleString()} ${customersWithUsage === 1 ? 'customer has' : 'customers have'} product usage; for the others this weight goes to the other factors.`
+        : 'No product usage received yet (Settings → Data sources): this weight goes to the other factors.',
+    support:
+      tickets > 0
+        ? `Support tickets are connected (${tickets.toLocaleString()}): every customer is scored on them, no open ticket being a good sign.`
+        : 'No support tickets received yet (Settings → Data sources): this weight goes to the other factors.',
+    sentiment: `Counts for customers with a CSM sentiment recorded in the last ${sources.settings.sentimentDays} days; for the others this weight goes to the other factors.`,
+  };
+}
 
 /** Field names in the API's validation messages, as the form names them. */
 const LABELS: Record<string, string> = {
@@ -22,6 +36,7 @@ const LABELS: Record<string, string> = {
   'weights.failed_payments': 'The failed payments weight',
   'weights.usage': 'The product usage weight',
   'weights.support': 'The support weight',
+  'weights.sentiment': 'The CSM sentiment weight',
   'thresholds.green': 'The healthy threshold',
   'thresholds.yellow': 'The at-risk threshold',
 };
@@ -30,7 +45,9 @@ const LABELS: Record<string, string> = {
 export function validate(config: ScoringConfig): string | null {
   const weights = Object.values(config.weights);
   if (weights.some((w) => !Number.isFinite(w) || w < 0)) return 'Weights must be 0 or more.';
-  if (!weights.some((w) => w > 0)) return 'At least one weight must be above 0.';
+  // Sentiment alone cannot score customers: it is absent for most, and expires.
+  const { sentiment: _sentiment, ...others } = config.weights;
+  if (!Object.values(others).some((w) => w > 0)) return 'At least one weight besides CSM sentiment must be above 0.';
   const { green, yellow } = config.thresholds;
   if (!(yellow > 0 && yellow < green && green <= 100)) return 'Thresholds must satisfy 0 < yellow < green ≤ 100.';
   return null;
@@ -44,6 +61,8 @@ function Editor({ saved }: { saved: ScoringConfig }) {
   useEffect(() => setConfig(saved), [saved]);
   const total = FACTORS.reduce((s, f) => s + (config.weights[f] || 0), 0);
   const problem = validate(config);
+  const sources = useQuery({ queryKey: ['data-sources'], queryFn: () => get<DataSources>('/data-sources') });
+  const notes = sourceNotes(sources.data);
   const preview = useMutation({ mutationFn: (c: ScoringConfig) => post<ScoringPreview>('/scoring/preview', c) });
   const save = useMutation({
     mutationFn: (c: ScoringConfig) => put<ScoringConfig>('/scoring/config', c),
@@ -107,7 +126,7 @@ function Editor({ saved }: { saved: ScoringConfig }) {
                     className="w-20 rounded-md border border-slate-300 px-2 py-1 text-sm"
                   />
                 </div>
-                {NOTES[f] && <p className="mt-1 text-xs text-slate-600">{NOTES[f]}</p>}
+                {notes[f] && <p className="mt-1 text-xs text-slate-600">{notes[f]}</p>}
               </div>
             ))}
           </div>
