@@ -151,6 +151,12 @@ describe('the Stripe integration guide, in the browser', () => {
     await preview.waitFor();
     expect(Number((await preview.textContent())!.match(/(\d+) of/)![1])).toBeGreaterThan(0);
     await screenshots(page, 'scoring');
+    // A preview speaks for the settings it was asked for: edited since, its numbers are not shown as current.
+    await page.getByLabel('Healthy (green) from').fill('96');
+    await page.getByText(/The settings changed since the last preview/).waitFor();
+    expect(await preview.count()).toBe(0);
+    await page.getByLabel('Healthy (green) from').fill('95');
+    await preview.waitFor();
     await page.getByRole('button', { name: 'Save and re-score' }).click();
     await page.getByText('Saved. Every customer is being re-scored.').waitFor();
     await eventually(() => countCustomers(page, 'green'), { timeout: 30_000 }).toBeLessThan(greenBefore);

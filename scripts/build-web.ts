@@ -1,6 +1,6 @@
 // Builds the web app into dist/web when it is missing or older than its sources, so that `npm start` on a
 // fresh clone serves the app with no separate step. `--force` always builds (that is `npm run build`).
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -28,5 +28,13 @@ if (force || stale) {
     console.error('The web app is not built and Vite is not installed: run `npm install` then `npm run build`.');
     process.exit(1);
   }
-  await build({ configFile: path.join(root, 'web/vite.config.ts'), logLevel: force ? 'info' : 'warn' });
+  // Built beside dist/web and swapped in whole: a server starting meanwhile (tests run side by side) reads either
+  // the old app or the new one, never a directory being emptied and refilled.
+  const target = path.dirname(out);
+  const fresh = `${target}.building-${process.pid}`;
+  const old = `${target}.old-${process.pid}`;
+  await build({ configFile: path.join(root, 'web/vite.config.ts'), logLevel: force ? 'info' : 'warn', build: { outDir: fresh } });
+  if (existsSync(target)) renameSync(target, old);
+  renameSync(fresh, target);
+  rmSync(old, { recursive: true, force: true });
 }

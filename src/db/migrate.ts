@@ -19,6 +19,7 @@ import * as m0017 from './migrations/0017_paid_invoice_evidence.js';
 import * as m0018 from './migrations/0018_score_updates_in_place.js';
 import * as m0019 from './migrations/0019_usage_ingest_speed.js';
 import * as m0020 from './migrations/0020_customers_room_for_rescores.js';
+import * as m0021 from './migrations/0021_mrr_history_from_subscription_start.js';
 
 // Forward-only: a landed migration is never edited; a change is a new numbered file added here.
 const migrations: Record<string, Migration> = {
@@ -42,6 +43,7 @@ const migrations: Record<string, Migration> = {
   '0018_score_updates_in_place': m0018,
   '0019_usage_ingest_speed': m0019,
   '0020_customers_room_for_rescores': m0020,
+  '0021_mrr_history_from_subscription_start': m0021,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,6 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classifyMovement, type InvoiceForHistory, movements, mrrAt, recurringAmount } from './mrr-history.js';
+import {
+  billingSince,
+  classifyMovement,
+  coverBackTo,
+  coverEarliestBack,
+  firstPeriodStart,
+  type InvoiceForHistory,
+  movements,
+  mrrAt,
+  recurringAmount,
+} from './mrr-history.js';
 
 const DAY = 86_400;
 const T = 1_800_000_000;
@@ -76,6 +86,83 @@ describe('MRR movements', () => {
         const total = movements(series).reduce((sum, m) => sum + m.delta, 0);
         return total === series[series.length - 1]! - series[0]!;
       }),
+    );
+  });
+});
+
+describe('a subscription older than the invoices held', () => {
+  it('began paying at its start, or at its trial’s end', () => {
+    expect(billingSince(null, null)).toBeNull();
+    expect(billingSince(null, T)).toBeNull();
+    expect(billingSince(T, null)).toBe(T);
+    expect(billingSince(T, T + 14 * DAY)).toBe(T + 14 * DAY);
+    expect(billingSince(T, T - DAY)).toBe(T);
+  });
+
+  it('has its earliest invoice cover back to that moment, at the same amount', () => {
+    const renewal = invoice({ start: T, days: 365, amount: 120_000, interval: 'year' });
+    const covered = coverBackTo(renewal, T - 365 * DAY);
+    expect(covered.lines[0]).toMatchObject({ periodStart: T - 365 * DAY, periodEnd: T + 365 * DAY });
+    expect(mrrAt([covered], T - 200 * DAY)).toEqual({ usd: 10_000 });
+    expect(mrrAt([covered], T + 10 * DAY)).toEqual(mrrAt([renewal], T + 10 * DAY));
+    // Already starting there (within a day's rounding), one-off, or a start unknown: unchanged.
+    expect(coverBackTo(renewal, T - 3600)).toBe(renewal);
+    expect(coverBackTo({ ...renewal, interval: null }, T - 365 * DAY).lines[0]!.periodStart).toBe(T);
+    expect(coverBackTo(renewal, null)).toBe(renewal);
+  });
+
+  it('moves only each subscription’s earliest counted invoice', () => {
+    const first = invoice({ start: T - 60 * DAY, status: 'void' });
+    const second = invoice({ start: T - 30 * DAY });
+    const third = invoice({ start: T });
+    const other = invoice({ start: T - 10 * DAY });
+    const oneOff = invoice({ start: T - 90 * DAY, interval: null });
+    const all = [third, first, second, other, oneOff];
+    const subOf = ['a', 'a', 'a', 'b', null];
+    const since: Record<string, number> = { a: T - 400 * DAY, b: T - 10 * DAY };
+    const out = coverEarliestBack(
+      all,
+      (k) => subOf[k]!,
+      (k) => firstPeriodStart(all[k]!),
+      (id) => since[id]!,
+    );
+    // a: the void invoice does not count, so the next one covers back; b already starts at its start.
+    expect(out.map((i) => i.lines[0]!.periodStart)).toEqual([T, T - 60 * DAY, T - 400 * DAY, T - 10 * DAY, T - 90 * DAY]);
+    expect(out[3]).toBe(other);
+    expect(all[2]!.lines[0]!.periodStart).toBe(T - 30 * DAY);
+  });
+
+  it('changes nothing from the earliest invoice’s own period on (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            start: fc.integer({ min: 0, max: 720 }),
+            days: fc.constantFrom(30, 91, 365),
+            amount: fc.integer({ min: 1, max: 100_000 }),
+          }),
+          {
+            minLength: 1,
+            maxLength: 8,
+          },
+        ),
+        fc.integer({ min: 0, max: 400 }),
+        fc.integer({ min: 0, max: 1200 }),
+        (raw, back, probe) => {
+          const invoices = raw.map((r) => invoice({ start: T + r.start * DAY, days: r.days, amount: r.amount }));
+          const earliest = Math.min(...invoices.map(firstPeriodStart));
+          const out = coverEarliestBack(
+            invoices,
+            () => 'sub',
+            (k) => firstPeriodStart(invoices[k]!),
+            () => earliest - back * DAY,
+          );
+          const t = earliest + (probe - 400) * DAY;
+          if (t >= earliest) expect(mrrAt(out, t)).toEqual(mrrAt(invoices, t));
+          else if (t >= earliest - back * DAY && back > 1) expect((mrrAt(out, t).usd ?? 0) > 0).toBe(true);
+          else expect(mrrAt(out, t)).toEqual(mrrAt(invoices, t));
+        },
+      ),
     );
   });
 });

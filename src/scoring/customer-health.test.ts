@@ -142,3 +142,49 @@ describe('states before scores', () => {
     expect(involuntary.lifecycle).toMatchObject({ state: 'churned', churn: 'involuntary' });
   });
 });
+
+describe('subscriptions older than the synced invoices', () => {
+  // The sync reads 12 months of invoices: an annual customer of 15 months has only its renewal held.
+  const line = (amount: number, from: number, days: number) => ({
+    amount,
+    subscription_item: 'si_1',
+    period_start: from,
+    period_end: from + days * DAY,
+  });
+  const invoiceOf = (amount: number, from: number, days: number) => ({
+    stripe_subscription_id: 'sub_1',
+    status: 'paid',
+    currency: 'usd',
+    subtotal_cents: amount,
+    total_cents: amount,
+    lines: [line(amount, from, days)],
+  });
+
+  it('does not count an annual renewal as new MRR, nor as growth', () => {
+    const yearly = sub({ interval: 'year', items: [item(120_000, 'year')], started_at: at(450) });
+    const renewal = invoiceOf(120_000, NOW - 85 * DAY, 365);
+    const h = evaluate(records({ subscriptions: [yearly], invoices: [renewal], invoicePoints: undefined, lastPaidInvoiceAt: at(85) }));
+    expect(h.segments).toEqual([{ currency: 'usd', from: NOW - 450 * DAY, mrr: 10_000, movement: 'new', delta: 10_000 }]);
+    const trend = h.factors.mrr_trend;
+    expect('value' in trend && trend.explanation).not.toMatch(/new recurring revenue/);
+    // Without its start known, the renewal is all there is to go by.
+    const unknown = evaluate(
+      records({ subscriptions: [sub({ ...yearly, started_at: null })], invoices: [renewal], invoicePoints: undefined }),
+    );
+    expect(unknown.segments.map((s) => s.from)).toEqual([NOW - 85 * DAY]);
+  });
+
+  it('starts a monthly customer’s history at its subscription, not at the first invoice held', () => {
+    const monthly = sub({ started_at: at(700) });
+    const invoices = [400, 370, 340].map((d) => invoiceOf(4900, NOW - d * DAY, 30));
+    const h = evaluate(records({ subscriptions: [monthly], invoices, invoicePoints: undefined }));
+    expect(h.segments[0]).toMatchObject({ from: NOW - 700 * DAY, movement: 'new', mrr: 4900 });
+  });
+
+  it('begins a subscription that started with a trial at the trial’s end (no MRR during the trial)', () => {
+    const trialed = sub({ started_at: at(100), trial_end: at(86) });
+    const invoices = [86, 56, 26].map((d) => invoiceOf(4900, NOW - d * DAY, 30));
+    const h = evaluate(records({ subscriptions: [trialed], invoices, invoicePoints: undefined }));
+    expect(h.segments[0]).toMatchObject({ from: NOW - 86 * DAY, movement: 'new', mrr: 4900 });
+  });
+});

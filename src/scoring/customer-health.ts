@@ -1,5 +1,5 @@
 import type { PaymentStatus } from '../db/schema.js';
-import type { InvoiceForHistory } from '../revenue/mrr-history.js';
+import { billingSince, coverEarliestBack, firstPeriodStart, type InvoiceForHistory } from '../revenue/mrr-history.js';
 import { type Discount, type Item, mrrByCurrency, subscriptionMrr, toMajor } from '../revenue/mrr.js';
 import { type Lifecycle, lifecycleOf } from './lifecycle.js';
 import { type InvoicePoints, invoicePoints, type MrrSegment, mrrSegments, valueAt } from '../revenue/mrr-steps.js';
@@ -25,6 +25,8 @@ export interface SubscriptionRecord {
   items: unknown[];
   discounts: unknown[];
   trial_end?: Date | null;
+  /** Stripe's `start_date`. */
+  started_at?: Date | null;
   cancel_at?: Date | null;
   canceled_at?: Date | null;
   current_period_end?: Date | null;
@@ -110,6 +112,20 @@ function toInvoice(invoice: InvoiceRecord, subs: Map<string, SubscriptionRecord>
   };
 }
 
+/** The invoices as the MRR history reads them, each subscription's earliest one covering back to its start (`coverBackTo`). */
+function historyInvoices(records: CustomerRecords, subs: Map<string, SubscriptionRecord>): InvoiceForHistory[] {
+  const converted = records.invoices.map((i) => toInvoice(i, subs));
+  return coverEarliestBack(
+    converted,
+    (k) => records.invoices[k]!.stripe_subscription_id,
+    (k) => firstPeriodStart(converted[k]!),
+    (id) => {
+      const sub = subs.get(id);
+      return sub ? billingSince(unix(sub.started_at ?? null), unix(sub.trial_end ?? null)) : null;
+    },
+  );
+}
+
 /** The currency the customer mostly pays in: the largest MRR (in major units), else the one on record. */
 function mainCurrency(byCurrency: Record<string, number>, records: CustomerRecords): string | null {
   const ranked = Object.entries(byCurrency).sort((a, b) => toMajor(b[1], b[0]) - toMajor(a[1], a[0]));
@@ -134,7 +150,7 @@ export function evaluateCustomer(records: CustomerRecords, now: number, config: 
     now,
   );
   const subs = new Map(records.subscriptions.map((s) => [s.stripe_subscription_id, s]));
-  const points = records.invoicePoints ?? invoicePoints(records.invoices.map((i) => toInvoice(i, subs)));
+  const points = records.invoicePoints ?? invoicePoints(historyInvoices(records, subs));
   const segments = mrrSegments(points, live, now, records.liveSince);
   const currency = mainCurrency(live, records);
   const amount = currency ? (live[currency] ?? 0) : 0;

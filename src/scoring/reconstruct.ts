@@ -1,5 +1,5 @@
 import type { PaymentStatus } from '../db/schema.js';
-import { type InvoiceForHistory, mrrAt, recurringAmount } from '../revenue/mrr-history.js';
+import { billingSince, coverEarliestBack, type InvoiceForHistory, mrrAt, recurringAmount } from '../revenue/mrr-history.js';
 import { monthlyFactor, MRR_STATUSES, toMajor } from '../revenue/mrr.js';
 import { type InvoicePoints, invoicePoints, mrrSegments, valueAt } from '../revenue/mrr-steps.js';
 import { type Lifecycle, lifecycleOf } from './lifecycle.js';
@@ -153,7 +153,17 @@ function prepare(history: CustomerHistory): Prepared {
   return {
     history,
     subsById,
-    converted: history.invoices.map((i) => toInvoice(i, subsById)),
+    // Each subscription's earliest invoice covers back to its start (`coverBackTo`): the earliest issued, so that
+    // at a moment T the one chosen among those issued by T does not depend on any invoice issued later.
+    converted: coverEarliestBack(
+      history.invoices.map((i) => toInvoice(i, subsById)),
+      (k) => history.invoices[k]!.subscription,
+      (k) => history.invoices[k]!.issuedAt,
+      (id) => {
+        const sub = subsById.get(id);
+        return sub ? billingSince(sub.created, sub.trialEnd) : null;
+      },
+    ),
     bySubscription,
     failures: history.payments.filter((p) => p.status === 'failed').map((p) => p.at),
     points: null,

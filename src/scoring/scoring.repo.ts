@@ -188,6 +188,7 @@ export function createScoringRepo(db: Kysely<Database>) {
             'items',
             'discounts',
             'trial_end',
+            'started_at',
             'cancel_at',
             'canceled_at',
             'current_period_end',

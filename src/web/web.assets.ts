@@ -38,6 +38,18 @@ function walk(dir: string, base = dir): string[] {
  * Null when it has not been built.
  */
 export function loadAssets(dir: string): Map<string, Asset> | null {
+  // A build swaps the whole directory in at once (scripts/build-web.ts); a file listed just before the swap is gone
+  // after it, and reading the directory again gives the new app whole.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return readAssets(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 3) throw err;
+    }
+  }
+}
+
+function readAssets(dir: string): Map<string, Asset> | null {
   if (!existsSync(path.join(dir, 'index.html'))) return null;
   const assets = new Map<string, Asset>();
   for (const file of walk(dir)) {

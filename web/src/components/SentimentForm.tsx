@@ -20,15 +20,16 @@ export function SentimentForm({ customerId, defaultDays }: { customerId: string;
   const client = useQueryClient();
   const [rating, setRating] = useState<number | null>(null);
   const [note, setNote] = useState('');
-  const [days, setDays] = useState(defaultDays);
+  // Kept as typed (a number field's text), so that it can be cleared and retyped; the browser checks 1–365 on submit.
+  const [days, setDays] = useState(String(defaultDays));
   const [done, setDone] = useState<string | null>(null);
   const save = useMutation({
-    mutationFn: () => post<CustomerSentiment>(`/customers/${customerId}/sentiment`, { rating, note, expiresInDays: days }),
+    mutationFn: () => post<CustomerSentiment>(`/customers/${customerId}/sentiment`, { rating, note, expiresInDays: Number(days) }),
     onMutate: () => setDone(null),
     onSuccess: async (next) => {
       setNote('');
       setRating(null);
-      setDays(next.defaultDays);
+      setDays(String(next.defaultDays));
       setDone(next.current ? `Recorded: it counts in the score until ${date(next.current.expiresAt)}.` : 'Recorded.');
       client.setQueryData(['customer', customerId, 'sentiment'], next);
       // The score follows in a moment.
@@ -86,9 +87,10 @@ export function SentimentForm({ customerId, defaultDays }: { customerId: string;
             type="number"
             min={1}
             max={365}
+            step={1}
             required
             value={days}
-            onChange={(e) => setDays(Number(e.target.value))}
+            onChange={(e) => setDays(e.target.value)}
             className="w-20 rounded-md border border-slate-300 px-2 py-1"
           />
           <span>days</span>

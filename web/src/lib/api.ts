@@ -62,8 +62,25 @@ function issues(err: ApiError): Issue[] {
   return [];
 }
 
-/** "body.secret" → "secret"; "query.state" → "state". */
-const fieldOf = (path: string | undefined) => (path ?? '').replace(/^(body|query|params|request)\.?/, '').replace(/^\./, '');
+/** "body.secret" → "secret"; "query.state" and "querystring.q" → "state" and "q". */
+const fieldOf = (path: string | undefined) =>
+  (path ?? '').replace(/^\/?(body|querystring|query|params|request)[./]?/, '').replace(/^[./]/, '');
+
+/** The validator's stock messages, in words: "Too big: expected string to have <=200 characters" → "must be at most 200 characters long". */
+function plain(message: string): string {
+  const rules: [RegExp, (m: RegExpMatchArray) => string][] = [
+    [/^Too big: expected string to have <=?(\d+) characters?$/i, (m) => `must be at most ${m[1]} characters long`],
+    [/^Too small: expected string to have >=?(\d+) characters?$/i, (m) => `must be at least ${m[1]} characters long`],
+    [/^Too big: expected number to be <=?(-?[\d.]+)$/i, (m) => `must be at most ${m[1]}`],
+    [/^Too small: expected number to be >=?(-?[\d.]+)$/i, (m) => `must be at least ${m[1]}`],
+    [/^Invalid input: expected (\w+), received (\w+)$/i, (m) => `must be a ${m[1]}`],
+  ];
+  for (const [pattern, say] of rules) {
+    const m = message.match(pattern);
+    if (m) return say(m);
+  }
+  return message;
+}
 
 /** `ApiError` details as messages per form field, in words: `{ secret: 'must be a Stripe signing secret (whsec_…)' }`. */
 export function fieldErrors(err: unknown): Record<string, string> {
@@ -82,7 +99,11 @@ const sentence = (s: string) => (s ? s[0]!.toUpperCase() + s.slice(1) + (/[.!?�
  * A readable message for any error a query or mutation throws. Validation failures never show their raw form
  * ("body.secret: …"): each issue is named by its field's label (`labels`) or, without one, in plain words.
  */
-export function errorMessage(err: unknown, labels: Record<string, string> = {}): string {
+/** Fields many requests share (the list's search and filters), named as the page names them. */
+const COMMON_LABELS: Record<string, string> = { q: 'The search', risk: 'The risk filter', state: 'The state filter', sort: 'The sort' };
+
+export function errorMessage(err: unknown, pageLabels: Record<string, string> = {}): string {
+  const labels = { ...COMMON_LABELS, ...pageLabels };
   if (err instanceof ApiError) {
     const list = issues(err);
     if (err.code === 'validation_failed' || (list.length > 0 && /^Invalid request/.test(err.message))) {
@@ -98,7 +119,8 @@ export function errorMessage(err: unknown, labels: Record<string, string> = {}):
                   .replace(/([a-z])([A-Z])/g, '$1 $2')
                   .toLowerCase()
               : '');
-          return sentence(label ? `${label} ${i.message}` : i.message!);
+          const said = plain(i.message!);
+          return sentence(label ? `${label} ${said}` : said);
         });
       return parts.length > 0 ? parts.join(' ') : 'Some of what you entered is not valid. Check the form and try again.';
     }

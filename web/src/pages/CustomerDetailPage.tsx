@@ -14,6 +14,9 @@ import { FACTOR_LABELS, date, dateTime, money } from '../lib/format';
 import type { CustomerDetail, CustomerVersion, ScoreHistory, Timeline } from '../lib/types';
 
 function Factors({ score }: { score: CustomerDetail['score'] }) {
+  // A factor's points are its share of 100 among the factors counted: an absent factor's weight is spread over
+  // them, so the most a factor can give is its weight over the counted weights, not its weight.
+  const counted = score.factors.reduce((sum, f) => sum + f.weight, 0);
   return (
     <div className="space-y-3">
       <ul className="space-y-3">
@@ -22,7 +25,7 @@ function Factors({ score }: { score: CustomerDetail['score'] }) {
             <div className="flex flex-wrap items-baseline justify-between gap-x-2 text-sm">
               <span className="font-medium">{FACTOR_LABELS[f.name] ?? f.name}</span>
               <span className="text-slate-700 tabular-nums">
-                {f.points.toFixed(1)} pts · weight {f.weight}
+                {f.points.toFixed(1)} of {counted > 0 ? ((100 * f.weight) / counted).toFixed(1) : '0'} pts · weight {f.weight}
               </span>
             </div>
             <div
@@ -54,6 +57,8 @@ function Health({ d }: { d: CustomerDetail }) {
   // A trial gets no health verdict: its state says where it stands.
   const verdict = state.value !== 'trialing';
   const coverage = d.score.coverage;
+  // "Provisional" qualifies a score: without one (a trial, nothing billed) there is nothing to qualify.
+  const provisional = d.score.score !== null && coverage?.provisional === true;
   return (
     <Card title="Health">
       <p className="text-sm text-slate-600">Status</p>
@@ -62,16 +67,16 @@ function Health({ d }: { d: CustomerDetail }) {
       <div className="mt-1 flex flex-wrap items-center gap-3">
         <span className="text-4xl font-bold tabular-nums">{d.score.score ?? 'N/A'}</span>
         {verdict && d.score.level && <RiskLabel level={d.score.level} />}
-        {coverage?.provisional && (
+        {provisional && (
           <span className="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900 ring-1 ring-amber-600/30 ring-inset">
             Provisional: one factor
           </span>
         )}
       </div>
       {d.score.explanation && <p className="mt-2 text-sm text-slate-700">{d.score.explanation}</p>}
-      {coverage?.provisional && (
+      {provisional && (
         <p className="mt-1 text-xs text-slate-600">
-          Only {coverage.present} of {coverage.of} factors could be measured: this score is not yet a verdict.
+          Only {coverage!.present} of {coverage!.of} factors could be measured: this score is not yet a verdict.
         </p>
       )}
       <p className="mt-2 text-xs text-slate-600">

@@ -161,6 +161,7 @@ export function CustomersPage() {
                 value={search}
                 onChange={(e) => setSearch(e.target.value)}
                 placeholder="Name, email or Stripe id"
+                maxLength={200}
                 className="w-full rounded-md border border-slate-300 px-3 py-2 text-sm sm:w-56"
               />
             </label>
@@ -232,7 +233,15 @@ export function CustomersPage() {
       ) : customers.error ? (
         <ErrorState error={customers.error} retry={() => void customers.refetch()} />
       ) : customers.data.customers.length === 0 ? (
-        filtered ? (
+        customers.data.total > 0 ? (
+          <EmptyState title={`There is no page ${page}`}>
+            The list has {customers.data.pages.toLocaleString('en-US')} {customers.data.pages === 1 ? 'page' : 'pages'}:{' '}
+            <button type="button" className="underline" onClick={() => update({ page: '1' })}>
+              go to page 1
+            </button>
+            .
+          </EmptyState>
+        ) : filtered ? (
           <EmptyState title="No customers match">
             Try another search or filter, or{' '}
             <button type="button" className="underline" onClick={() => setParams(new URLSearchParams())}>
@@ -315,7 +324,8 @@ export function CustomersPage() {
           </div>
           <nav aria-label="Pages" className="flex flex-wrap items-center justify-between gap-2 text-sm">
             <span>
-              {customers.data.total.toLocaleString('en-US')} customers · page {customers.data.page} of {customers.data.pages}
+              {customers.data.total.toLocaleString('en-US')} {customers.data.total === 1 ? 'customer' : 'customers'} · page{' '}
+              {customers.data.page} of {customers.data.pages}
             </span>
             <span className="flex gap-2">
               <button

@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { Link } from 'react-router';
 import { Button, FormError } from '../../components/forms';
 import { Card, Loaded } from '../../components/states';
 import { errorMessage, get, post, put } from '../../lib/api';
@@ -9,6 +10,13 @@ import { BacktestSuggestion } from './BacktestSuggestion';
 import { isAdmin, useMe } from '../../lib/session';
 import type { ScoringConfig, ScoringPreview } from '../../lib/types';
 import type { DataSources } from '../../lib/usage-types';
+
+const LEVEL_WORDS: Record<string, string> = {
+  green: 'Healthy (green)',
+  yellow: 'At risk (yellow)',
+  red: 'Critical (red)',
+  none: 'No score',
+};
 
 const FACTORS = ['payment_recency', 'mrr_trend', 'failed_payments', 'usage', 'support', 'sentiment'] as const;
 
@@ -77,6 +85,8 @@ function Editor({ saved }: { saved: ScoringConfig }) {
   const setThreshold = (k: 'green' | 'yellow', v: number) => setConfig({ ...config, thresholds: { ...config.thresholds, [k]: v } });
   // The settings last previewed (and not saved since) are backtested beside the saved ones.
   const candidate = preview.data && preview.variables ? preview.variables : null;
+  // A preview speaks for the settings it was asked for: once the form moves on, its numbers are not shown as current.
+  const previewed = preview.data && JSON.stringify(preview.variables) === JSON.stringify(config) ? preview.data : null;
   return (
     <>
       <section aria-labelledby="scoring-configuration" className="space-y-4">
@@ -182,10 +192,15 @@ function Editor({ saved }: { saved: ScoringConfig }) {
             Saved. Every customer is being re-scored.
           </p>
         )}
-        {preview.data && (
+        {preview.data && !previewed && (
+          <p role="status" className="text-sm text-slate-600">
+            The settings changed since the last preview{problem ? '' : ': preview them again to see what they would change'}.
+          </p>
+        )}
+        {previewed && (
           <Card title="Preview" level={3}>
             <p role="status" className="text-sm">
-              <strong>{preview.data.changed}</strong> of {preview.data.customers} customers would change level.
+              <strong>{previewed.changed}</strong> of {previewed.customers} customers would change level.
             </p>
             <p className="mt-1 text-sm">
               <a href="#backtest-what-if" className="text-indigo-700 underline">
@@ -212,19 +227,23 @@ function Editor({ saved }: { saved: ScoringConfig }) {
                 {(['green', 'yellow', 'red', 'none'] as const).map((k) => (
                   <tr key={k}>
                     <th scope="row" className="pr-4 text-left font-normal">
-                      {{ green: 'Healthy (green)', yellow: 'At risk (yellow)', red: 'Critical (red)', none: 'No score' }[k]}
+                      {LEVEL_WORDS[k]}
                     </th>
-                    <td className="pr-4 text-right tabular-nums">{preview.data.current[k]}</td>
-                    <td className="text-right tabular-nums">{preview.data.distribution[k]}</td>
+                    <td className="pr-4 text-right tabular-nums">{previewed.current[k]}</td>
+                    <td className="text-right tabular-nums">{previewed.distribution[k]}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
-            {preview.data.changes.length > 0 && (
+            {previewed.changes.length > 0 && (
               <ul className="mt-3 max-h-48 overflow-auto text-sm" tabIndex={0} aria-label="Customers that would change level">
-                {preview.data.changes.slice(0, 50).map((c) => (
+                {previewed.changes.slice(0, 50).map((c) => (
                   <li key={c.id}>
-                    {c.name ?? c.email}: {c.from ?? 'none'} → {c.to ?? 'none'}
+                    <Link to={`/customers/${c.id}`} className="text-indigo-700 underline">
+                      {c.name ?? c.email ?? c.id}
+                    </Link>
+                    {c.name && c.email ? <span className="text-slate-500"> ({c.email})</span> : null}: {LEVEL_WORDS[c.from ?? 'none']} →{' '}
+                    {LEVEL_WORDS[c.to ?? 'none']}
                   </li>
                 ))}
               </ul>
