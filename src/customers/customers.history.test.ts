@@ -115,6 +115,22 @@ describe('the score history before the first computed score', () => {
     const scores = timeline.filter((e) => e.type === 'score.changed').map((e) => e.title);
     expect(scores).toContain('Score 60 → 30 (reconstructed from billing history)');
     expect(scores).toContain('Score 70 → 50');
+    // The first computed score follows the last reconstructed point (at 42 days), not nothing.
+    expect(h[3]).toMatchObject({ previousScore: 30, previousLevel: 'red', level: 'green' });
+    expect(scores).toContain('Score 30 → 70');
+    expect(timeline.map((e) => e.title)).toContain('Risk level red → green');
+    expect(scores.filter((title) => title.includes('N/A') && !title.includes('reconstructed'))).toEqual([]);
+  });
+
+  it('tells no score change where the first computed score is the last reconstructed one', async () => {
+    const same = await customer(owner.orgId, 'cus_same');
+    await reconstructed(owner.orgId, same, 14, 91);
+    await computed(owner.orgId, same, 1, 91, null);
+    const timeline = (await owner.client.get(`/api/v1/customers/${same}/timeline`)).body.events as { type: string; title: string }[];
+    expect(timeline.filter((e) => e.type === 'score.changed' || e.type === 'risk_level.changed').map((e) => e.title)).toEqual([
+      'Risk level none → green (reconstructed from billing history)',
+      'Score N/A → 91 (reconstructed from billing history)',
+    ]);
   });
 
   it('hides reconstructed points once computed scores cover their time', async () => {

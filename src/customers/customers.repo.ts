@@ -272,7 +272,8 @@ export function createCustomersRepo(db: Kysely<Tables>) {
      * them, the points reconstructed from its billing history (`score_reconstructions`, reason `reconstructed`), so
      * that the history reaches back beyond the first sync at once. Only reconstructed points where the score or the
      * level moved are kept (what `score_history` keeps of computed scores), each with the point before it as its
-     * previous one; a reconstructed point is never shown for a time computed scores already cover.
+     * previous one; a reconstructed point is never shown for a time computed scores already cover. The first computed
+     * score's previous one is the last reconstructed point.
      */
     async scoreHistory(orgId: string, customerId: string, limit = 1000): Promise<ScoreHistoryRow[]> {
       const rows = await sql<ScoreHistoryRow & { previous_factors: Record<string, number> | null; src: number; id: string | null }>`
@@ -287,11 +288,19 @@ export function createCustomersRepo(db: Kysely<Tables>) {
           where r.org_id = ${orgId} and r.customer_id = ${customerId}
             and r.at < coalesce((select at from first_real), 'infinity'::timestamptz)
           window w as (order by r.at)
+        ),
+        -- The first computed score follows the last reconstructed point, not nothing ("N/A → 91" after a week at 91).
+        last_reconstructed as (
+          select score, risk_level from reconstructed order by at desc limit 1
         )
         select * from (
-          select score, risk_level, previous_score, previous_level, factors, changed, reason, computed_at,
-            null::jsonb as previous_factors, 0 as src, id
-          from score_history where org_id = ${orgId} and customer_id = ${customerId}
+          select h.score, h.risk_level,
+            case when h.computed_at = (select at from first_real) and h.previous_score is null and h.previous_level is null
+              then (select score from last_reconstructed) else h.previous_score end as previous_score,
+            case when h.computed_at = (select at from first_real) and h.previous_score is null and h.previous_level is null
+              then (select risk_level from last_reconstructed) else h.previous_level end as previous_level,
+            h.factors, h.changed, h.reason, h.computed_at, null::jsonb as previous_factors, 0 as src, h.id
+          from score_history h where h.org_id = ${orgId} and h.customer_id = ${customerId}
           union all
           select score, risk_level, previous_score, previous_level, factors, null, 'reconstructed', at,
             previous_factors, 1, null

@@ -183,11 +183,12 @@ describe('a customer', () => {
     const { history } = (await member.get(`/api/v1/customers/${c.id}/score-history`)).body as { history: HistoryEntry[] };
     const computed = computedHistory(history);
     expect(computed).toHaveLength(1);
-    expect(computed[0]).toMatchObject({ previousScore: null, level: 'red', reason: 'sync' });
+    expect(computed[0]).toMatchObject({ level: 'red', reason: 'sync' });
     // Before it, the score reconstructed from the synced billing history: oldest first, all before the first
-    // computed score, so the history is useful from the first sync.
+    // computed score, so the history is useful from the first sync; the first computed score follows the last.
     const rebuilt = history.filter((h) => h.reason === 'reconstructed');
     expect(rebuilt.length).toBeGreaterThan(0);
+    expect(computed[0]!.previousScore).toBe(rebuilt.at(-1)!.score);
     expect(history.slice(0, rebuilt.length)).toEqual(rebuilt);
     const moments = history.map((h) => Date.parse(h.at));
     expect(moments).toEqual([...moments].sort((a, b) => a - b));

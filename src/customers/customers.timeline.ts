@@ -97,6 +97,8 @@ export function buildTimeline({ subs, payments, disputes, mrr, scores }: Timelin
         detail,
       });
     }
+    // Kept for its factors or its level, the same score is no score change.
+    if (h.score === h.previous_score) continue;
     events.push({
       at: h.computed_at,
       type: 'score.changed',
