@@ -20,7 +20,8 @@ const riskList = z
   .regex(/^\s*(?:(?:green|yellow|red|none)\s*)?(?:,\s*(?:(?:green|yellow|red|none)\s*)?)*$/, {
     error: (issue) => {
       const bad = riskParts(String(issue.input)).find((p) => !(RISK_FILTERS as readonly string[]).includes(p));
-      return `unknown risk level "${bad ?? ''}"; use green, yellow, red or none`;
+      // Read after the field's name: "risk must be …", "The risk filter must be …".
+      return `must be green, yellow, red or none (comma-separated), not "${bad ?? ''}"`;
     },
   })
   .transform((s) => [...new Set(riskParts(s))] as (typeof RISK_FILTERS)[number][]);
@@ -32,7 +33,7 @@ const stateList = z
   .regex(new RegExp(`^\\s*(?:(?:${LIFECYCLE_STATES.join('|')})\\s*)?(?:,\\s*(?:(?:${LIFECYCLE_STATES.join('|')})\\s*)?)*$`), {
     error: (issue) => {
       const bad = stateParts(String(issue.input)).find((p) => !(LIFECYCLE_STATES as readonly string[]).includes(p));
-      return `unknown state "${bad ?? ''}"; use ${LIFECYCLE_STATES.join(', ')}`;
+      return `must be one or more of ${LIFECYCLE_STATES.join(', ')} (comma-separated), not "${bad ?? ''}"`;
     },
   })
   .transform((s) => [...new Set(stateParts(s))] as (typeof LIFECYCLE_STATES)[number][]);

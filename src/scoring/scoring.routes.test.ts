@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SignedUpUser, type TestClient, waitFor } from '../../test/helpers/app.js';
 import { startScoredWorld, type StripeWorld } from '../../test/helpers/stripe.js';
@@ -13,10 +14,27 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => world?.close());
 
+/** The levels of the customers who have not churned (churned ones are counted apart, in no level). */
 const levels = async () => {
-  const rows = await db().selectFrom('customers').select(['id', 'risk_level']).where('org_id', '=', owner.orgId).execute();
+  const rows = await db()
+    .selectFrom('customers')
+    .select(['id', 'risk_level'])
+    .where('org_id', '=', owner.orgId)
+    .where(sql<boolean>`lifecycle_state is distinct from 'churned'`)
+    .execute();
   return new Map(rows.map((r) => [r.id, r.risk_level]));
 };
+const churnedCount = async () =>
+  Number(
+    (
+      await db()
+        .selectFrom('customers')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('org_id', '=', owner.orgId)
+        .where('lifecycle_state', '=', 'churned')
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describe('scoring configuration', () => {
   it('starts with the guide’s defaults, readable by every member', async () => {
@@ -71,9 +89,11 @@ describe('scoring configuration', () => {
       return moved === preview.body.changed ? now : null;
     }, 30_000);
     for (const change of preview.body.changes) expect(after.get(change.id)).toBe(change.to);
-    const counts = { green: 0, yellow: 0, red: 0, none: 0 };
+    const counts = { green: 0, yellow: 0, red: 0, none: 0, churned: await churnedCount() };
     for (const level of after.values()) counts[(level ?? 'none') as keyof typeof counts]++;
+    expect(counts.churned).toBeGreaterThan(0);
     expect(counts).toEqual(preview.body.distribution);
+    expect(preview.body.current.churned).toBe(counts.churned);
     const history = await db()
       .selectFrom('score_history')
       .select('reason')

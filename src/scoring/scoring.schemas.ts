@@ -8,7 +8,13 @@ export const scoringConfigBody = scoringConfigSchema.meta({
     'At least one weight besides sentiment must be above 0 (a sentiment weight left out is 5), and the thresholds must satisfy 0 < yellow < green ≤ 100.',
 });
 
-const distribution = z.object({ green: z.number(), yellow: z.number(), red: z.number(), none: z.number() });
+const distribution = z.object({
+  green: z.number(),
+  yellow: z.number(),
+  red: z.number(),
+  none: z.number(),
+  churned: z.number().describe('Churned customers: in no level, whatever the configuration'),
+});
 
 export const previewResponse = z
   .object({
@@ -17,7 +23,7 @@ export const previewResponse = z
     customers: z.number(),
     current: distribution.describe('Risk distribution under the saved configuration'),
     distribution: distribution.describe('Risk distribution under the candidate configuration'),
-    changed: z.number().describe('How many customers would change risk level'),
+    changed: z.number().describe('How many customers who have not churned would change risk level'),
     changes: z
       .array(
         z.object({

@@ -344,18 +344,25 @@ export function createScoringService(deps: ScoringDeps) {
         .where('c.org_id', '=', ctx.orgId)
         .where('c.deleted_at', 'is', null)
         .execute();
-      const distribution = { green: 0, yellow: 0, red: 0, none: 0 };
+      // Churned customers are counted apart, as the dashboard counts them: a customer who left is not at risk, and
+      // its level moving is no change anybody can act on.
+      const distribution = { green: 0, yellow: 0, red: 0, none: 0, churned: 0 };
+      const currentDistribution = { green: 0, yellow: 0, red: 0, none: 0, churned: 0 };
       type Level = 'green' | 'yellow' | 'red' | null;
       const changes: { id: string; name: string | null; email: string | null; from: Level; to: Level; score: number | null }[] = [];
       for (const r of rows) {
+        if (r.lifecycle_state === 'churned') {
+          distribution.churned++;
+          currentDistribution.churned++;
+          continue;
+        }
         const next = scoreFromFactors((r.factors ?? {}) as ComputedFactors, candidate, storedLifecycle(r));
         distribution[next.level ?? 'none']++;
+        currentDistribution[r.risk_level ?? 'none']++;
         if (next.level !== r.risk_level) {
           changes.push({ id: r.id, name: r.name, email: r.email, from: r.risk_level, to: next.level, score: next.score });
         }
       }
-      const currentDistribution = { green: 0, yellow: 0, red: 0, none: 0 };
-      for (const r of rows) currentDistribution[r.risk_level ?? 'none']++;
       return {
         config: candidate,
         currentConfig: current,

@@ -16,6 +16,7 @@ const LEVEL_WORDS: Record<string, string> = {
   yellow: 'At risk (yellow)',
   red: 'Critical (red)',
   none: 'No score',
+  churned: 'Churned (counted apart)',
 };
 
 const FACTORS = ['payment_recency', 'mrr_trend', 'failed_payments', 'usage', 'support', 'sentiment'] as const;
@@ -83,10 +84,11 @@ function Editor({ saved }: { saved: ScoringConfig }) {
   });
   const setWeight = (f: (typeof FACTORS)[number], v: number) => setConfig({ ...config, weights: { ...config.weights, [f]: v } });
   const setThreshold = (k: 'green' | 'yellow', v: number) => setConfig({ ...config, thresholds: { ...config.thresholds, [k]: v } });
-  // The settings last previewed (and not saved since) are backtested beside the saved ones.
-  const candidate = preview.data && preview.variables ? preview.variables : null;
-  // A preview speaks for the settings it was asked for: once the form moves on, its numbers are not shown as current.
+  // The settings last previewed (and still in the form) are backtested beside the saved ones.
+  // A preview speaks for the settings it was asked for: once the form moves on, its numbers (and its what-if
+  // backtest) are not shown as current.
   const previewed = preview.data && JSON.stringify(preview.variables) === JSON.stringify(config) ? preview.data : null;
+  const candidate = previewed && preview.variables ? preview.variables : null;
   return (
     <>
       <section aria-labelledby="scoring-configuration" className="space-y-4">
@@ -224,7 +226,7 @@ function Editor({ saved }: { saved: ScoringConfig }) {
                 </tr>
               </thead>
               <tbody>
-                {(['green', 'yellow', 'red', 'none'] as const).map((k) => (
+                {(['green', 'yellow', 'red', 'none', 'churned'] as const).map((k) => (
                   <tr key={k}>
                     <th scope="row" className="pr-4 text-left font-normal">
                       {LEVEL_WORDS[k]}
@@ -247,6 +249,11 @@ function Editor({ saved }: { saved: ScoringConfig }) {
                   </li>
                 ))}
               </ul>
+            )}
+            {previewed.changed > Math.min(50, previewed.changes.length) && (
+              <p className="mt-1 text-xs text-slate-600">
+                The first {Math.min(50, previewed.changes.length)} of {previewed.changed.toLocaleString()} are listed.
+              </p>
             )}
           </Card>
         )}
